@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The zone builder: turns committed state into compiled zones.  It is the
+ * only writer of serials (DESIGN.md section 1): when a zone's content
+ * changed, its serial goes up, and the new serial is committed before the
+ * zone is served, so a restart never serves an older serial for newer data.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "dnsd/dnsd.h"
+
+typedef struct {
+	uint8_t apex[ZONES_NAME_MAX];
+	uint64_t gen;
+	zones_czone_t *zone; /* one reference held by the builder */
+	bool seen;
+} entry_t;
+
+struct dnsd_builder {
+	dns_state_t *st;
+	entry_t *e;
+	size_t n, cap;
+	uint64_t generation;
+};
+
+int dnsd_builder_new(dns_state_t *st, dnsd_builder_t **out)
+{
+	dnsd_builder_t *b = calloc(1, sizeof *b);
+	if (!b)
+		return DNS_ENOMEM;
+	b->st = st;
+	*out = b;
+	return 0;
+}
+
+static void entry_drop(entry_t *e)
+{
+	if (e->zone && --e->zone->refs == 0)
+		zones_czone_free(e->zone);
+	e->zone = NULL;
+}
+
+void dnsd_builder_free(dnsd_builder_t *b)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; i < b->n; i++)
+		entry_drop(&b->e[i]);
+	free(b->e);
+	free(b);
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	return zones_name_cmp(((const entry_t *)a)->apex, ((const entry_t *)b)->apex);
+}
+
+static entry_t *entry_find(dnsd_builder_t *b, const uint8_t *apex)
+{
+	entry_t key;
+	memcpy(key.apex, apex, zones_name_len(apex, ZONES_NAME_MAX));
+	return bsearch(&key, b->e, b->n, sizeof *b->e, entry_cmp);
+}
+
+/* A zone whose settings generation moved on, to be rebuilt. */
+typedef struct {
+	uint8_t apex[ZONES_NAME_MAX];
+	uint64_t gen;
+	zones_czone_t *zone;
+	zones_served_t served;
+	bool write_served;
+} job_t;
+
+typedef struct {
+	dnsd_builder_t *b;
+	job_t *jobs;
+	size_t njobs, capjobs;
+	int err;
+} scan_t;
+
+static int scan_zone(const uint8_t *apex, const zones_settings_t *s, void *arg)
+{
+	scan_t *sc = arg;
+	entry_t *e = entry_find(sc->b, apex);
+	if (e) {
+		e->seen = true;
+		if (e->gen == s->gen)
+			return 0;
+	}
+	if (sc->njobs == sc->capjobs) {
+		size_t cap = sc->capjobs ? sc->capjobs * 2 : 16;
+		job_t *j = realloc(sc->jobs, cap * sizeof *j);
+		if (!j)
+			return DNS_ENOMEM;
+		sc->jobs = j;
+		sc->capjobs = cap;
+	}
+	job_t *j = &sc->jobs[sc->njobs++];
+	memset(j, 0, sizeof *j);
+	memcpy(j->apex, apex, zones_name_len(apex, ZONES_NAME_MAX));
+	j->gen = s->gen;
+	return 0;
+}
+
+/* RFC 1982 serial arithmetic: is a "after" b? */
+static bool serial_gt(uint32_t a, uint32_t b)
+{
+	return a != b && (uint32_t)(a - b) < 0x80000000u;
+}
+
+static void job_build(dns_state_txn_t *txn, job_t *j)
+{
+	char name[1024];
+	zones_name_print(j->apex, name, sizeof name);
+	zones_content_t c;
+	zones_content_init(&c, j->apex);
+	int ret = zones_store_load(txn, j->apex, &c);
+	if (ret == 0)
+		ret = zones_content_validate(&c);
+	uint8_t digest[32];
+	if (ret == 0)
+		ret = zones_content_digest(&c, digest);
+	if (ret) {
+		dns_log_error("zone %s: cannot load from the state: %s%s%s", name, dns_strerror(ret),
+		              c.err[0] ? ": " : "", c.err);
+		zones_content_deinit(&c);
+		return;
+	}
+	uint32_t file_serial = 0;
+	(void)zones_content_serial_get(&c, &file_serial);
+	zones_served_t sv;
+	ret = zones_store_served_get(txn, j->apex, &sv);
+	uint32_t serial;
+	if (ret == 0 && memcmp(sv.digest, digest, 32) == 0) {
+		serial = sv.serial; /* same content: same serial, also across restarts */
+	} else {
+		/* changed (or new): one step up, or the operator's serial if it is ahead */
+		serial = ret == 0 ? sv.serial + 1 : file_serial;
+		if (ret == 0 && serial_gt(file_serial, serial))
+			serial = file_serial;
+		j->write_served = true;
+		memset(&j->served, 0, sizeof j->served);
+		memcpy(j->served.digest, digest, 32);
+		j->served.updated = (int64_t)time(NULL);
+	}
+	j->served.serial = serial;
+	j->served.gen = j->gen;
+	if ((ret = zones_content_serial_set(&c, serial)) == 0)
+		ret = zones_czone_build(&c, serial, &j->zone);
+	if (ret)
+		dns_log_error("zone %s: cannot compile: %s", name, dns_strerror(ret));
+	zones_content_deinit(&c);
+}
+
+static int served_write(dns_state_txn_t *txn, void *arg)
+{
+	scan_t *sc = arg;
+	for (size_t i = 0; i < sc->njobs; i++) {
+		job_t *j = &sc->jobs[i];
+		if (!j->zone || !j->write_served)
+			continue;
+		/* the zone may have been removed since we read it */
+		zones_settings_t s;
+		int ret = zones_store_settings_get(txn, j->apex, &s);
+		if (ret == DNS_ENOZONE)
+			continue;
+		if (ret || (ret = zones_store_served_put(txn, j->apex, &j->served)))
+			return ret;
+	}
+	return 0;
+}
+
+int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap)
+{
+	*snap = NULL;
+	for (size_t i = 0; i < b->n; i++)
+		b->e[i].seen = false;
+	dns_state_txn_t *txn;
+	int ret = dns_state_read_begin(b->st, &txn);
+	if (ret)
+		return ret;
+	scan_t sc = { .b = b };
+	ret = zones_store_list(txn, scan_zone, &sc);
+	for (size_t i = 0; ret == 0 && i < sc.njobs; i++)
+		job_build(txn, &sc.jobs[i]);
+	dns_state_read_end(txn);
+	bool removed = false;
+	for (size_t i = 0; i < b->n; i++)
+		removed |= !b->e[i].seen;
+	if (ret == 0 && sc.njobs == 0 && !removed) {
+		free(sc.jobs);
+		return 0;
+	}
+	bool need_write = false;
+	for (size_t i = 0; i < sc.njobs; i++)
+		need_write |= sc.jobs[i].zone && sc.jobs[i].write_served;
+	if (ret == 0 && need_write)
+		ret = dns_state_write(b->st, served_write, &sc);
+	if (ret) {
+		for (size_t i = 0; i < sc.njobs; i++)
+			zones_czone_free(sc.jobs[i].zone);
+		free(sc.jobs);
+		return ret;
+	}
+	/* merge: removed zones go, rebuilt ones replace their entry, new ones join */
+	size_t w = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->e[i].seen) {
+			b->e[w++] = b->e[i];
+		} else {
+			char name[1024];
+			zones_name_print(b->e[i].apex, name, sizeof name);
+			dns_log_info("zone %s: removed", name);
+			entry_drop(&b->e[i]);
+		}
+	}
+	b->n = w;
+	if (b->n + sc.njobs > b->cap) {
+		size_t cap = (b->n + sc.njobs) * 2;
+		entry_t *e = realloc(b->e, cap * sizeof *e);
+		if (!e) {
+			for (size_t i = 0; i < sc.njobs; i++)
+				zones_czone_free(sc.jobs[i].zone);
+			free(sc.jobs);
+			return DNS_ENOMEM;
+		}
+		b->e = e;
+		b->cap = cap;
+	}
+	size_t added = 0, changed = 0;
+	for (size_t i = 0; i < sc.njobs; i++) {
+		job_t *j = &sc.jobs[i];
+		entry_t *e = entry_find(b, j->apex);
+		if (!j->zone) {
+			/* failed: the previous version (if any) stays until the next change */
+			if (e)
+				e->gen = j->gen;
+			continue;
+		}
+		j->zone->refs = 1;
+		char name[1024];
+		zones_name_print(j->apex, name, sizeof name);
+		if (e) {
+			dns_log_info("zone %s: serving serial %u", name, j->zone->serial);
+			entry_drop(e);
+			e->zone = j->zone;
+			e->gen = j->gen;
+			changed++;
+		} else {
+			/* appended past the sorted part; sorted again below */
+			entry_t *ne = &b->e[b->n + added++];
+			memset(ne, 0, sizeof *ne);
+			memcpy(ne->apex, j->apex, zones_name_len(j->apex, ZONES_NAME_MAX));
+			ne->gen = j->gen;
+			ne->zone = j->zone;
+			ne->seen = true;
+			dns_log_debug("zone %s: loaded, serial %u", name, j->zone->serial);
+		}
+	}
+	b->n += added;
+	qsort(b->e, b->n, sizeof *b->e, entry_cmp);
+	free(sc.jobs);
+	if (added)
+		dns_log_info("%zu zones loaded, %zu serving in all", added, b->n);
+	zones_czone_t **zs = malloc((b->n ? b->n : 1) * sizeof *zs);
+	if (!zs)
+		return DNS_ENOMEM;
+	size_t nz = 0;
+	for (size_t i = 0; i < b->n; i++)
+		if (b->e[i].zone)
+			zs[nz++] = b->e[i].zone;
+	ret = zones_snapshot_new(zs, (uint32_t)nz, ++b->generation, snap);
+	free(zs);
+	(void)changed;
+	return ret;
+}

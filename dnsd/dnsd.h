@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * \file
+ * \brief The dnsd daemon: configuration, the zone builder and the server.
+ *
+ * The query engine (bytes in, bytes out) is declared in dnsd/engine.h and
+ * has no dependency on libuv; everything else in dnsd/ runs the sockets,
+ * timers and the state.
+ */
+#pragma once
+
+#include <sys/socket.h>
+#include "dnsd/engine.h"
+
+#define DNSD_MAX_LISTEN 16
+
+typedef struct {
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	char text[80]; /*!< as given, for messages */
+} dnsd_listen_t;
+
+/** Everything dnsd.conf can say (see doc/dnsd.conf.md and etc/dnsd.conf). */
+typedef struct {
+	char state_dir[1024];
+	dnsd_listen_t listen[DNSD_MAX_LISTEN];
+	unsigned nlisten;
+	unsigned workers;          /*!< UDP worker threads per listen address; 0 = one per CPU */
+	dns_log_level_t log_level;
+	bool log_syslog;
+	unsigned tcp_idle_ms;      /*!< RFC 7766 6.2.3 idle timeout */
+	unsigned tcp_max_clients;
+	unsigned tcp_max_pipeline; /*!< queries answered per read burst before yielding */
+	unsigned poll_ms;          /*!< how often the state is checked for commits */
+	dnsd_engine_conf_t engine;
+} dnsd_config_t;
+
+/** \brief Defaults: state /var/lib/dnsd, listen on port 53 of all addresses. */
+void dnsd_config_defaults(dnsd_config_t *c);
+/**
+ * \brief Read a config file over the current values.
+ * \param must_exist  false: a missing file is not an error (the default path)
+ * \retval 0, or an error with \p err = "FILE:LINE: reason"
+ */
+_mustcheck_ int dnsd_config_load(dnsd_config_t *c, const char *path, bool must_exist, char *err,
+                                 size_t errlen);
+/** \brief Parse "ADDR@PORT", "ADDR" (port 53) or "[V6]:PORT" into \p out. */
+_mustcheck_ int dnsd_listen_parse(const char *s, dnsd_listen_t *out);
+
+/* ---- the builder: state -> compiled zones -> snapshot --------------------- */
+
+typedef struct dnsd_builder dnsd_builder_t;
+
+_mustcheck_ int dnsd_builder_new(dns_state_t *st, dnsd_builder_t **out);
+void dnsd_builder_free(dnsd_builder_t *b);
+/**
+ * \brief Bring the compiled zones up to date with the committed state.
+ * Zones whose generation did not change are reused as they are.  A zone that
+ * fails to build keeps serving its last good version (and says so in the log).
+ * Serials of changed zones are increased and persisted before anything is served.
+ * \retval 0 with \p *snap a new snapshot (NULL if nothing changed), or an error
+ */
+_mustcheck_ int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap);
+
+/* ---- the server ---------------------------------------------------------------- */
+
+/**
+ * \brief Run dnsd until SIGTERM/SIGINT.
+ * \param config_path  re-read on SIGHUP (NULL: nothing to re-read)
+ * \retval 0 after a clean stop, or the startup error (already logged)
+ */
+int dnsd_server_run(dnsd_config_t *conf, const char *config_path);

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * \file
+ * \brief The query engine: bytes in, bytes out.  Never sees a socket and
+ * never includes uv.h, so tests and the fuzzer drive it in-process.
+ *
+ * Thread rules: one dnsd_query_t per thread; the snapshot it reads must stay
+ * alive for the duration of the call (see dnsd's epoch scheme).  Nothing here
+ * allocates memory or takes a lock.
+ */
+#pragma once
+
+#include "zones/zones.h"
+
+/** Engine settings, fixed for the lifetime of a snapshot generation of the config. */
+typedef struct {
+	uint16_t udp_max;         /*!< our EDNS UDP payload size (RFC 6891 6.2.5), default 1232 */
+	uint16_t tcp_idle_100ms;  /*!< advertised in edns-tcp-keepalive (RFC 7828) */
+	uint16_t nsid_len;        /*!< 0: no NSID (RFC 5001) */
+	uint8_t nsid[128];
+	bool cookies;             /*!< answer DNS cookies (RFC 7873, RFC 9018) */
+	uint8_t cookie_secret[16];
+} dnsd_engine_conf_t;
+
+/** Counters kept by one thread's engine; summed by the stats reader. */
+typedef struct {
+	uint64_t queries, dropped, noerror, nxdomain, refused, formerr, notimp, servfail, truncated;
+} dnsd_engine_stats_t;
+
+/** What the transport knows about a query. */
+typedef struct {
+	const uint8_t *data;
+	size_t len;
+	bool tcp;
+	uint8_t addr[16];  /*!< client address for cookies (4 or 16 bytes used) */
+	uint8_t addrlen;
+	uint32_t now;      /*!< unix time, read once per batch by the caller */
+} dnsd_query_in_t;
+
+typedef struct {
+	const dnsd_engine_conf_t *conf;
+	dnsd_engine_stats_t stats;
+} dnsd_engine_t;
+
+/** Result of dnsd_engine_answer(). */
+enum { DNSD_DROP = 0, DNSD_RESPOND = 1 };
+
+/**
+ * \brief Answer one DNS message.
+ * \param out  at least 65535 bytes for TCP, at least eng->conf->udp_max (and 512) for UDP
+ * \retval DNSD_RESPOND with \p *outlen set, or DNSD_DROP (no answer may be sent:
+ *         responses, unparseable headers)
+ */
+int dnsd_engine_answer(dnsd_engine_t *eng, const zones_snapshot_t *snap, const dnsd_query_in_t *in,
+                       uint8_t *out, size_t outcap, size_t *outlen);
+
+/** SipHash-2-4 (for RFC 9018 server cookies). */
+uint64_t dnsd_siphash(const uint8_t key[16], const uint8_t *data, size_t len);

@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Answering a QUERY from compiled zones: RFC 1034 4.3.2 as refined by
+ * RFC 2308 (negative answers), RFC 4592 (wildcards), RFC 6672 (DNAME),
+ * RFC 6604 (rcode of chains), RFC 8482 (ANY) and RFC 9471 (glue).
+ * Every function here is named after the case it answers.
+ */
+#include <string.h>
+#include "dnsd/query_int.h"
+
+#define MAX_CHAIN 16 /* CNAME/DNAME steps followed before giving up (loops) */
+
+/* Offset in the packet of the suffix of the current sname that has \p labels
+ * labels.  We wrote the packet ourselves, so every pointer is valid and points
+ * backwards. */
+static uint16_t sname_suffix(const resp_t *r, unsigned labels)
+{
+	size_t p = r->sname_off;
+	unsigned skip = r->sname_labels - labels;
+	for (;;) {
+		while ((r->buf[p] & 0xc0) == 0xc0)
+			p = (size_t)(r->buf[p] & 0x3f) << 8 | r->buf[p + 1];
+		if (skip == 0)
+			break;
+		p += 1u + r->buf[p];
+		skip--;
+	}
+	return (uint16_t)p;
+}
+
+/* Write an RRset whose owner is at \p owner in the packet.  RDATA names in the
+ * zone point to ancestors of the owner, which is a suffix of the sname
+ * whenever the RRset has such names.  \retval false when it does not fit. */
+static bool rrset_put(resp_t *r, const zones_czone_t *z, const zones_rrset_t *s, uint16_t owner,
+                      uint16_t apex, int sec)
+{
+	(void)apex;
+	if (r->len + s->len > r->cap || (s->maxtarget && r->len + s->maxtarget >= 0x4000))
+		return false;
+	uint8_t *dst = r->buf + r->len;
+	memcpy(dst, z->wire + s->wire, s->len);
+	uint16_t optr = 0xc000 | owner;
+	size_t o = 0;
+	for (unsigned i = 0; i < s->count; i++) {
+		dns_put16(dst + o, optr);
+		if (i < MAX_RDPOS)
+			r->rdpos[i] = (uint16_t)(r->len + o + 12 < 0x4000 ? r->len + o + 12 : 0);
+		o += 12u + dns_get16(dst + o + 10);
+	}
+	const zones_fix_t *fix = z->fix + s->fix;
+	unsigned last = 0xff;
+	uint16_t ptr = 0;
+	for (unsigned i = 0; i < s->nfix; i++) {
+		if (fix[i].kind == ZONES_FIX_BLOCK) {
+			dns_put16(dst + fix[i].off, (uint16_t)(0xc000 | (r->len + fix[i].target)));
+			continue;
+		}
+		if (fix[i].labels != last) {
+			last = fix[i].labels;
+			ptr = 0xc000 | sname_suffix(r, last);
+		}
+		dns_put16(dst + fix[i].off, ptr);
+	}
+	r->len += s->len;
+	r->counts[sec] += s->count;
+	return true;
+}
+
+/* A and AAAA for the targets of an RRset just written (RFC 1035 3.3.9, 3.3.11,
+ * RFC 2782), one target after the other in the RRset's order.  A record that
+ * does not fit is left out and filling goes on; when it was in-domain glue of
+ * a referral, the answer says so with TC (RFC 9471 3), keeping what fit. */
+static void additionals_put(resp_t *r, const zones_czone_t *z, const zones_rrset_t *s,
+                            uint16_t apex, bool referral)
+{
+	uint16_t pos[MAX_RDPOS];
+	memcpy(pos, r->rdpos, sizeof pos);
+	for (unsigned i = 0; i < s->nadd; i++) {
+		const zones_add_t *a = &z->add[s->add + i];
+		if (a->rr >= MAX_RDPOS || pos[a->rr] == 0)
+			continue;
+		uint16_t owner = (uint16_t)(pos[a->rr] + a->name_off);
+		if (owner >= 0x4000)
+			continue;
+		const zones_node_t *n = &z->nodes[a->node];
+		for (uint16_t t = ZONES_T_A; t; t = t == ZONES_T_A ? ZONES_T_AAAA : 0) {
+			const zones_rrset_t *ad = zones_node_rrset(z, n, t);
+			if (ad && !rrset_put(r, z, ad, owner, apex, SEC_AR) && a->mandatory && referral)
+				r->tc_keep = true;
+		}
+	}
+}
+
+static void negative_put(resp_t *r, const zones_czone_t *z, uint16_t apex)
+{
+	/* RFC 2308 3: the SOA of the zone, TTL min(SOA TTL, MINIMUM) */
+	if (!rrset_put(r, z, &z->rrsets[z->neg_soa], apex, apex, SEC_NS))
+		r->tc = true;
+}
+
+/* RFC 1034 4.3.2 step 3b: a referral to the zone cut at \p cut. */
+static void referral_put(resp_t *r, const zones_czone_t *z, const zones_node_t *cut, uint16_t apex)
+{
+	const zones_rrset_t *ns = zones_node_rrset(z, cut, ZONES_T_NS);
+	if (!rrset_put(r, z, ns, sname_suffix(r, cut->labels), apex, SEC_NS)) {
+		r->tc = true;
+		return;
+	}
+	additionals_put(r, z, ns, apex, true);
+}
+
+/* RFC 8482 4.2: answer ANY with one RRset of the name. */
+static const zones_rrset_t *any_pick(const zones_czone_t *z, const zones_node_t *n)
+{
+	for (uint32_t i = 0; i < n->nrrset; i++) {
+		const zones_rrset_t *s = &z->rrsets[n->rrset + i];
+		if (s->type != ZONES_T_RRSIG && s->type != ZONES_T_NSEC && s->type != ZONES_T_NSEC3)
+			return s;
+	}
+	return NULL;
+}
+
+static const zones_czone_t *zone_find(const zones_snapshot_t *snap, const uint8_t *name,
+                                      unsigned labels, unsigned min_labels)
+{
+	const uint8_t *p = name;
+	size_t len = zones_name_len(name, ZONES_NAME_MAX);
+	for (unsigned l = labels;; l--) {
+		if (l < min_labels)
+			return NULL;
+		zones_czone_t *z = zones_snapshot_get(snap, p, len, zones_name_hash(p, len));
+		if (z)
+			return z;
+		if (l == 0)
+			return NULL;
+		len -= 1u + p[0];
+		p += 1 + p[0];
+	}
+}
+
+typedef enum { STEP_DONE, STEP_FOLLOW } step_t;
+
+/* RFC 6672 3.3: at a DNAME, answer it and a CNAME synthesised from it. */
+static step_t dname_put(resp_t *r, const zones_czone_t *z, const zones_node_t *dn, uint16_t apex)
+{
+	const zones_rrset_t *d = zones_node_rrset(z, dn, ZONES_T_DNAME);
+	uint16_t owner = sname_suffix(r, dn->labels);
+	if (!rrset_put(r, z, d, owner, apex, SEC_AN)) {
+		r->tc = true;
+		return STEP_DONE;
+	}
+	const uint8_t *target = z->wire + dn->cname;
+	size_t tl = zones_name_len(target, ZONES_NAME_MAX);
+	size_t prefix = r->sname_len - dn->namelen; /* sname labels above the DNAME owner */
+	if (prefix + tl > ZONES_NAME_MAX) {
+		r->rcode = RCODE_YXDOMAIN; /* RFC 6672 2.2: the result would be too long */
+		return STEP_DONE;
+	}
+	/* owner = sname, TTL of the DNAME (RFC 6672 3.3), RDATA: the sname's
+	 * labels above the owner, then a pointer to the target in the DNAME RDATA */
+	uint16_t dtarget = (uint16_t)(r->rdpos[0]);
+	size_t need = 2 + 10 + prefix + 2;
+	if (r->len + need > r->cap || dtarget == 0) {
+		r->tc = r->len + need > r->cap;
+		return STEP_DONE;
+	}
+	uint8_t *p = r->buf + r->len;
+	dns_put16(p, 0xc000 | r->sname_off);
+	dns_put16(p + 2, ZONES_T_CNAME);
+	dns_put16(p + 4, 1);
+	dns_put32(p + 6, d->ttl);
+	dns_put16(p + 10, (uint16_t)(prefix + 2));
+	/* the prefix labels in the case the query used */
+	size_t src = r->sname_off, w = 0;
+	for (unsigned left = (unsigned)(r->sname_labels - dn->labels); left > 0; left--) {
+		while ((r->buf[src] & 0xc0) == 0xc0)
+			src = (size_t)(r->buf[src] & 0x3f) << 8 | r->buf[src + 1];
+		uint8_t l = r->buf[src];
+		memmove(p + 12 + w, r->buf + src, 1u + l);
+		w += 1u + l;
+		src += 1u + l;
+	}
+	dns_put16(p + 12 + w, 0xc000 | dtarget);
+	uint16_t newoff = (uint16_t)(r->len + 12);
+	r->len += need;
+	r->counts[SEC_AN]++;
+	/* the new sname, lowercase */
+	uint8_t ns[ZONES_NAME_MAX];
+	memcpy(ns, r->sname, prefix);
+	memcpy(ns + prefix, target, tl);
+	memcpy(r->sname, ns, prefix + tl);
+	r->sname_len = (uint8_t)(prefix + tl);
+	r->sname_labels = (uint8_t)zones_name_labels(r->sname);
+	/* a CNAME query is answered by the synthesised CNAME itself */
+	if (newoff >= 0x4000 || r->qtype == ZONES_T_CNAME)
+		return STEP_DONE;
+	r->sname_off = newoff;
+	return STEP_FOLLOW;
+}
+
+/* Follow a CNAME: the target becomes the sname (RFC 1034 4.3.2 step 3a). */
+static step_t cname_follow(resp_t *r, const zones_czone_t *z, const zones_node_t *n)
+{
+	uint16_t pos = r->rdpos[0];
+	if (pos == 0)
+		return STEP_DONE;
+	const uint8_t *t = z->wire + n->cname;
+	size_t tl = zones_name_len(t, ZONES_NAME_MAX);
+	memcpy(r->sname, t, tl);
+	r->sname_len = (uint8_t)tl;
+	r->sname_labels = (uint8_t)zones_name_labels(t);
+	r->sname_off = pos;
+	return STEP_FOLLOW;
+}
+
+/* Answer from node \p n (found exactly, or the wildcard that matched). */
+static step_t node_answer(resp_t *r, const zones_czone_t *z, const zones_node_t *n, uint16_t apex)
+{
+	uint16_t owner = r->sname_off;
+	if (r->qtype == ZONES_T_ANY) {
+		const zones_rrset_t *s = any_pick(z, n);
+		if (!s) {
+			negative_put(r, z, apex);
+			return STEP_DONE;
+		}
+		if (!rrset_put(r, z, s, owner, apex, SEC_AN))
+			r->tc = true;
+		return STEP_DONE;
+	}
+	const zones_rrset_t *s = zones_node_rrset(z, n, r->qtype);
+	if (s) {
+		if (!rrset_put(r, z, s, owner, apex, SEC_AN)) {
+			r->tc = true;
+			return STEP_DONE;
+		}
+		if (s->nadd)
+			additionals_put(r, z, s, apex, false);
+		return STEP_DONE;
+	}
+	if (n->flags & ZONES_N_CNAME) {
+		s = zones_node_rrset(z, n, ZONES_T_CNAME);
+		if (!rrset_put(r, z, s, owner, apex, SEC_AN)) {
+			r->tc = true;
+			return STEP_DONE;
+		}
+		return cname_follow(r, z, n);
+	}
+	/* NODATA: RFC 2308 2.2 */
+	negative_put(r, z, apex);
+	return STEP_DONE;
+}
+
+/* One step of the lookup for the current sname in zone \p z. */
+static step_t zone_answer(resp_t *r, const zones_czone_t *z, bool first)
+{
+	uint16_t apex = sname_suffix(r, z->apexlabels);
+	uint32_t idx = zones_czone_find(z, r->sname, r->sname_len,
+	                                zones_name_hash(r->sname, r->sname_len));
+	if (idx != ZONES_NONE) {
+		const zones_node_t *n = &z->nodes[idx];
+		if (n->stop != ZONES_NONE) {
+			const zones_node_t *st = &z->nodes[n->stop];
+			if (!(st->flags & ZONES_N_DELEG))
+				return dname_put(r, z, st, apex);
+			/* RFC 4035 3.1.4.1 / RFC 4034 5: DS at a cut is the parent's data */
+			if (!(st == n && r->qtype == ZONES_T_DS)) {
+				if (first)
+					r->aa = false;
+				referral_put(r, z, st, apex);
+				return STEP_DONE;
+			}
+		}
+		return node_answer(r, z, n, apex);
+	}
+	/* No such name: find the closest encloser (RFC 4592 3.3.1). */
+	const uint8_t *p = r->sname;
+	size_t len = r->sname_len;
+	const zones_node_t *ce = NULL;
+	while (len > z->apexlen) {
+		len -= 1u + p[0];
+		p += 1 + p[0];
+		idx = zones_czone_find(z, p, len, zones_name_hash(p, len));
+		if (idx != ZONES_NONE) {
+			ce = &z->nodes[idx];
+			break;
+		}
+	}
+	if (!ce)
+		ce = &z->nodes[z->apex_node];
+	if (ce->stop != ZONES_NONE) {
+		const zones_node_t *st = &z->nodes[ce->stop];
+		if (st->flags & ZONES_N_DELEG) {
+			if (first)
+				r->aa = false;
+			referral_put(r, z, st, apex);
+			return STEP_DONE;
+		}
+		return dname_put(r, z, st, apex);
+	}
+	if (ce->flags & ZONES_N_DNAME)
+		return dname_put(r, z, ce, apex);
+	if (ce->wild != ZONES_NONE) {
+		/* RFC 4592 3.3.1: the source of synthesis answers, owner = sname */
+		return node_answer(r, z, &z->nodes[ce->wild], apex);
+	}
+	/* RFC 2308 2.1 */
+	r->rcode = RCODE_NXDOMAIN;
+	negative_put(r, z, apex);
+	return STEP_DONE;
+}
+
+void query_answer(resp_t *r, const zones_snapshot_t *snap)
+{
+	memcpy(r->sname, r->qlow, r->qlen);
+	r->sname_len = r->qlen;
+	r->sname_labels = r->qlabels;
+	r->sname_off = 12;
+
+	const zones_czone_t *z = zone_find(snap, r->sname, r->sname_labels, 0);
+	if (z && r->qtype == ZONES_T_DS && z->apexlen == r->sname_len && r->sname_labels > 0) {
+		/* RFC 4035 3.1.4.1: DS is answered by the parent side of the cut,
+		 * when we host the parent */
+		const zones_czone_t *pz = zone_find(snap, r->sname + 1 + r->sname[0],
+		                                    r->sname_labels - 1u, 0);
+		if (pz)
+			z = pz;
+	}
+	if (!z) {
+		r->rcode = RCODE_REFUSED; /* RFC 1035 4.3.1 / RFC 8906 3.1.2: not ours */
+		r->ede = EDE_NOT_AUTHORITATIVE;
+		return;
+	}
+	r->aa = true; /* RFC 1035 4.1.1: about the first name in the answer */
+	bool first = true;
+	uint32_t seen[MAX_CHAIN];
+	for (int step = 0; step < MAX_CHAIN; step++) {
+		seen[step] = zones_name_hash(r->sname, r->sname_len);
+		if (zone_answer(r, z, first) != STEP_FOLLOW || r->tc)
+			return;
+		first = false;
+		/* a loop: every name of it has been answered once, stop here */
+		uint32_t h = zones_name_hash(r->sname, r->sname_len);
+		for (int i = 0; i <= step; i++)
+			if (seen[i] == h)
+				return;
+		/* The chain goes on only inside this zone, seen from this zone (a
+		 * target below one of its cuts gets a referral).  Like Knot, we leave
+		 * names in other zones, even ours, to the resolver (RFC 1034 4.3.2
+		 * step 3a allows either). */
+		if (!zones_name_is_sub(r->sname, z->apex))
+			return;
+		r->rcode = RCODE_NOERROR;
+	}
+}

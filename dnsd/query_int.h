@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal to the query engine (dnsd/query*.c): the response being built. */
+#pragma once
+
+#include "dnsd/engine.h"
+
+/* RFC 1035 4.1.1, RFC 6895 2.3 */
+enum {
+	RCODE_NOERROR = 0, RCODE_FORMERR = 1, RCODE_SERVFAIL = 2, RCODE_NXDOMAIN = 3,
+	RCODE_NOTIMP = 4, RCODE_REFUSED = 5, RCODE_YXDOMAIN = 6, RCODE_NOTAUTH = 9,
+	RCODE_BADVERS = 16, RCODE_BADCOOKIE = 23,
+};
+
+enum { OPT_NSID = 3, OPT_COOKIE = 10, OPT_KEEPALIVE = 11, OPT_EDE = 15 };
+
+/* RFC 8914 4 */
+enum { EDE_NONE = 0xffff, EDE_PROHIBITED = 18, EDE_NOT_AUTHORITATIVE = 20, EDE_NOT_SUPPORTED = 21 };
+
+#define MAX_RDPOS 64
+
+typedef struct {
+	/* the query */
+	const dnsd_query_in_t *in;
+	uint16_t qtype, qclass;
+	uint8_t qlow[ZONES_NAME_MAX]; /* the question name, lowercase */
+	uint8_t qlen, qlabels;
+	/* EDNS of the query (RFC 6891) */
+	bool edns, do_bit, nsid, keepalive;
+	uint8_t edns_version;
+	uint16_t bufsize;
+	uint8_t cookie[40];
+	uint8_t cookie_len;
+	/* the response */
+	uint8_t *buf;
+	size_t len, cap;     /* cap excludes the room kept for the OPT record */
+	size_t qend;         /* end of the question section */
+	uint16_t counts[3];  /* an, ns, ar */
+	uint8_t rcode;       /* full 12-bit rcode is rcode | ext << 4 */
+	bool aa, tc;
+	bool tc_keep;        /* TC with the sections kept: glue left out (RFC 9471) */
+	uint16_t ede;
+	/* the name being answered (changes along CNAME/DNAME chains) */
+	uint16_t sname_off;
+	uint8_t sname_labels;
+	uint8_t sname[ZONES_NAME_MAX]; /* lowercase */
+	uint8_t sname_len;
+	uint16_t rdpos[MAX_RDPOS];     /* packet offsets of the RDATA of the last RRset written */
+} resp_t;
+
+enum { SEC_AN = 0, SEC_NS = 1, SEC_AR = 2 };
+
+/* query_answer.c: fill the answer for a parsed QUERY in class IN. */
+void query_answer(resp_t *r, const zones_snapshot_t *snap);
+
+/* query_edns.c */
+int query_edns_parse(resp_t *r, const uint8_t *opt_rdata, uint16_t rdlen, uint32_t ttl,
+                     uint16_t udp_size);
+size_t query_edns_size(const resp_t *r, const dnsd_engine_conf_t *conf);
+void query_edns_write(resp_t *r, const dnsd_engine_conf_t *conf);

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The main loop: opens the state, builds the first snapshot, starts the UDP
+ * workers and TCP, then watches the state for commits (DESIGN.md section 3:
+ * polling the last transaction id catches changes from any writer) and
+ * handles signals: SIGHUP re-reads the config, SIGTERM/SIGINT stop.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dnsd/server_int.h"
+
+typedef struct {
+	uv_loop_t *loop;
+	dnsd_config_t *conf;
+	const char *config_path;
+	dns_state_t *st;
+	dnsd_builder_t *builder;
+	dnsd_epoch_t ep;
+	dnsd_udp_t *udp;
+	dnsd_tcp_t *tcp;
+	uv_timer_t poll;
+	uv_signal_t sig_term, sig_int, sig_hup;
+	uint64_t last_txn;
+	int exit_code;
+} server_t;
+
+static int rebuild(server_t *s)
+{
+	zones_snapshot_t *snap = NULL;
+	uint64_t t0 = dns_now_ms();
+	int ret = dnsd_builder_update(s->builder, &snap);
+	if (ret) {
+		dns_log_error("cannot update zones from %s: %s (still serving the previous data)",
+		              dns_state_dir(s->st), dns_strerror(ret));
+		return ret;
+	}
+	if (snap) {
+		if ((ret = dnsd_epoch_publish(&s->ep, snap)) != 0) {
+			zones_snapshot_free(snap);
+			return ret;
+		}
+		dns_log_debug("snapshot %llu published: %u zones in %llu ms",
+		              (unsigned long long)snap->generation, snap->nzones,
+		              (unsigned long long)(dns_now_ms() - t0));
+	}
+	return 0;
+}
+
+static void poll_cb(uv_timer_t *t)
+{
+	server_t *s = t->data;
+	dnsd_epoch_reclaim(&s->ep);
+	uint64_t txn = dns_state_last_txnid(s->st);
+	if (txn == s->last_txn)
+		return;
+	s->last_txn = txn;
+	(void)rebuild(s);
+	/* our own serial writes moved the id too: do not rebuild for them */
+	s->last_txn = dns_state_last_txnid(s->st);
+}
+
+static void stop_all(server_t *s)
+{
+	uv_timer_stop(&s->poll);
+	uv_close((uv_handle_t *)&s->poll, NULL);
+	uv_close((uv_handle_t *)&s->sig_term, NULL);
+	uv_close((uv_handle_t *)&s->sig_int, NULL);
+	uv_close((uv_handle_t *)&s->sig_hup, NULL);
+	dnsd_tcp_stop(s->tcp);
+	uv_walk(s->loop, (uv_walk_cb)(void (*)(void))NULL, NULL);
+}
+
+static void close_any(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+static void signal_cb(uv_signal_t *h, int signum)
+{
+	server_t *s = h->data;
+	if (signum == SIGHUP) {
+		dnsd_config_t fresh;
+		dnsd_config_defaults(&fresh);
+		char err[1200];
+		if (s->config_path &&
+		    dnsd_config_load(&fresh, s->config_path, false, err, sizeof err) != 0) {
+			dns_log_error("reload: %s (keeping the running configuration)", err);
+			return;
+		}
+		/* What can change live: logging and the engine's answers.  Listen
+		 * addresses and workers need a restart. */
+		s->conf->log_level = fresh.log_level;
+		dns_log_level_set(fresh.log_level);
+		dns_log_info("configuration reloaded%s%s", s->config_path ? " from " : "",
+		             s->config_path ? s->config_path : "");
+		s->last_txn = 0; /* and look at the state again */
+		return;
+	}
+	dns_log_info("stopping (signal %d)", signum);
+	uv_timer_stop(&s->poll);
+	uv_close((uv_handle_t *)&s->poll, NULL);
+	uv_close((uv_handle_t *)&s->sig_term, NULL);
+	uv_close((uv_handle_t *)&s->sig_int, NULL);
+	uv_close((uv_handle_t *)&s->sig_hup, NULL);
+	dnsd_tcp_stop(s->tcp);
+	uv_walk(s->loop, close_any, NULL);
+}
+
+int dnsd_server_run(dnsd_config_t *conf, const char *config_path)
+{
+	server_t s = { .conf = conf, .config_path = config_path };
+	(void)stop_all;
+	int ret = dns_state_open(conf->state_dir, false, &s.st);
+	if (ret) {
+		dns_log_error("cannot open state %s: %s", conf->state_dir, dns_strerror(ret));
+		return ret;
+	}
+	unsigned nreaders = dnsd_udp_threads(conf);
+	if ((ret = dnsd_epoch_init(&s.ep, nreaders)) != 0 ||
+	    (ret = dnsd_builder_new(s.st, &s.builder)) != 0) {
+		dns_state_close(s.st);
+		return ret;
+	}
+	s.last_txn = dns_state_last_txnid(s.st);
+	uint64_t t0 = dns_now_ms();
+	if ((ret = rebuild(&s)) != 0)
+		goto out;
+	s.last_txn = dns_state_last_txnid(s.st);
+	const zones_snapshot_t *snap = atomic_load(&s.ep.current);
+	dns_log_info("%u zones ready in %llu ms", snap ? snap->nzones : 0,
+	             (unsigned long long)(dns_now_ms() - t0));
+	if (!snap) {
+		zones_snapshot_t *empty;
+		if ((ret = zones_snapshot_new(NULL, 0, 0, &empty)) != 0 ||
+		    (ret = dnsd_epoch_publish(&s.ep, empty)) != 0)
+			goto out;
+	}
+	s.loop = uv_default_loop();
+	if ((ret = dnsd_tcp_start(s.loop, conf, &s.ep, &s.tcp)) != 0)
+		goto out_loop;
+	if ((ret = dnsd_udp_start(conf, &s.ep, 0, &s.udp)) != 0)
+		goto out_loop;
+	for (unsigned i = 0; i < conf->nlisten; i++)
+		dns_log_info("listening on %s (UDP and TCP)", conf->listen[i].text);
+	uv_timer_init(s.loop, &s.poll);
+	s.poll.data = &s;
+	uv_timer_start(&s.poll, poll_cb, conf->poll_ms, conf->poll_ms);
+	uv_signal_t *sigs[] = { &s.sig_term, &s.sig_int, &s.sig_hup };
+	int nums[] = { SIGTERM, SIGINT, SIGHUP };
+	for (int i = 0; i < 3; i++) {
+		uv_signal_init(s.loop, sigs[i]);
+		sigs[i]->data = &s;
+		uv_signal_start(sigs[i], signal_cb, nums[i]);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	dns_log_info("dnsd started");
+	uv_run(s.loop, UV_RUN_DEFAULT);
+	ret = 0;
+out_loop:
+	if (ret && s.loop) {
+		if (s.tcp)
+			dnsd_tcp_stop(s.tcp);
+		uv_walk(s.loop, close_any, NULL);
+		uv_run(s.loop, UV_RUN_DEFAULT);
+	}
+	dnsd_udp_stop(s.udp);
+	dnsd_tcp_free(s.tcp);
+	if (s.loop)
+		uv_loop_close(s.loop);
+out:
+	dnsd_builder_free(s.builder);
+	dnsd_epoch_deinit(&s.ep);
+	dns_state_close(s.st);
+	if (ret == 0)
+		dns_log_info("dnsd stopped");
+	return ret;
+}

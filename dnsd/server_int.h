@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal to dnsd's server: shared between server.c, udp.c, tcp.c and epoch.c. */
+#pragma once
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <uv.h>
+#include "dnsd/dnsd.h"
+
+/*
+ * Snapshot publication (DESIGN.md section 4): readers load the current
+ * snapshot through one atomic pointer after announcing the epoch they run in;
+ * a replaced snapshot is freed once every reader is idle or in a later epoch.
+ */
+typedef struct {
+	_Atomic uint64_t active; /* 0: holds no snapshot; else the epoch it entered */
+	char pad[56];            /* one cache line per reader */
+} dnsd_reader_t;
+
+typedef struct retired {
+	zones_snapshot_t *snap;
+	uint64_t epoch;
+	struct retired *next;
+} dnsd_retired_t;
+
+typedef struct {
+	_Atomic(zones_snapshot_t *) current;
+	_Atomic uint64_t epoch;
+	dnsd_reader_t *readers;
+	unsigned nreaders;
+	dnsd_retired_t *retired;
+} dnsd_epoch_t;
+
+int dnsd_epoch_init(dnsd_epoch_t *e, unsigned nreaders);
+void dnsd_epoch_deinit(dnsd_epoch_t *e);
+/** Reader side: enter before loading the snapshot, leave when done with it. */
+static inline const zones_snapshot_t *dnsd_epoch_enter(dnsd_epoch_t *e, unsigned reader)
+{
+	atomic_store(&e->readers[reader].active, atomic_load(&e->epoch));
+	return atomic_load(&e->current);
+}
+static inline void dnsd_epoch_leave(dnsd_epoch_t *e, unsigned reader)
+{
+	atomic_store_explicit(&e->readers[reader].active, 0, memory_order_release);
+}
+/** Writer side (main thread): publish \p s, retire the old one. */
+int dnsd_epoch_publish(dnsd_epoch_t *e, zones_snapshot_t *s);
+/** Free retired snapshots no reader can hold any more. */
+void dnsd_epoch_reclaim(dnsd_epoch_t *e);
+
+/* UDP workers (udp.c): threads outside libuv, recvmmsg/sendmmsg. */
+typedef struct dnsd_udp dnsd_udp_t;
+int dnsd_udp_start(dnsd_config_t *conf, dnsd_epoch_t *ep, unsigned reader_base,
+                   dnsd_udp_t **out);
+void dnsd_udp_stop(dnsd_udp_t *u);
+unsigned dnsd_udp_threads(const dnsd_config_t *conf);
+void dnsd_udp_stats(dnsd_udp_t *u, dnsd_engine_stats_t *sum);
+
+/* TCP (tcp.c): on the main libuv loop. */
+typedef struct dnsd_tcp dnsd_tcp_t;
+int dnsd_tcp_start(uv_loop_t *loop, dnsd_config_t *conf, dnsd_epoch_t *ep, dnsd_tcp_t **out);
+void dnsd_tcp_stop(dnsd_tcp_t *t);
+/** After the loop has run the close callbacks. */
+void dnsd_tcp_free(dnsd_tcp_t *t);
+
+/* Refuse an address another process is already bound to: with SO_REUSEPORT
+ * a second bind would succeed silently and split the traffic. */
+int dnsd_addr_check_free(const dnsd_listen_t *l, int socktype);

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* SipHash-2-4 (Aumasson, Bernstein), the MAC RFC 9018 4.4 uses for server cookies. */
+#include <string.h>
+#include "dnsd/engine.h"
+
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND                                                               \
+	do {                                                                   \
+		v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);      \
+		v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;                         \
+		v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;                         \
+		v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);      \
+	} while (0)
+
+static uint64_t le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+uint64_t dnsd_siphash(const uint8_t key[16], const uint8_t *m, size_t len)
+{
+	uint64_t k0 = le64(key), k1 = le64(key + 8);
+	uint64_t v0 = 0x736f6d6570736575ull ^ k0, v1 = 0x646f72616e646f6dull ^ k1;
+	uint64_t v2 = 0x6c7967656e657261ull ^ k0, v3 = 0x7465646279746573ull ^ k1;
+	size_t end = len - len % 8;
+	for (size_t i = 0; i < end; i += 8) {
+		uint64_t mi = le64(m + i);
+		v3 ^= mi;
+		SIPROUND;
+		SIPROUND;
+		v0 ^= mi;
+	}
+	uint8_t last[8] = { 0 };
+	memcpy(last, m + end, len - end);
+	uint64_t b = (uint64_t)len << 56 | le64(last);
+	v3 ^= b;
+	SIPROUND;
+	SIPROUND;
+	v0 ^= b;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}

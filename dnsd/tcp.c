@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * DNS over TCP (RFC 7766) on the main libuv loop: two-octet length framing
+ * (RFC 1035 4.2.2), pipelined queries answered as they arrive, an idle
+ * timeout, a connection limit, and backpressure when a client stops reading.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "dnsd/server_int.h"
+
+#define RBUF (2 + 65535)
+#define WQ_MAX (256 * 1024) /* stop reading while this much is unsent */
+
+typedef struct conn {
+	uv_tcp_t h;
+	uv_timer_t idle;
+	struct dnsd_tcp *t;
+	uint8_t *rbuf;
+	size_t rlen;
+	bool reading, closing;
+	int closes_pending;
+	dnsd_query_in_t q;
+} conn_t;
+
+typedef struct {
+	uv_tcp_t h;
+	struct dnsd_tcp *t;
+} listener_t;
+
+struct dnsd_tcp {
+	uv_loop_t *loop;
+	dnsd_config_t *conf;
+	dnsd_epoch_t *ep;
+	listener_t *ls;
+	unsigned nls;
+	unsigned nconns;
+	dnsd_engine_t eng;
+	uint8_t *out; /* 2 + 65535: one answer at a time on this thread */
+};
+
+typedef struct {
+	uv_write_t req;
+	uint8_t data[];
+} wreq_t;
+
+static void conn_closed(uv_handle_t *h)
+{
+	conn_t *c = h->data;
+	if (--c->closes_pending == 0) {
+		c->t->nconns--;
+		free(c->rbuf);
+		free(c);
+	}
+}
+
+static void conn_close(conn_t *c)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	c->closes_pending = 2;
+	uv_close((uv_handle_t *)&c->idle, conn_closed);
+	uv_close((uv_handle_t *)&c->h, conn_closed);
+}
+
+static void idle_fired(uv_timer_t *tm)
+{
+	conn_close(tm->data); /* RFC 7766 6.2.3 */
+}
+
+static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	conn_t *c = h->data;
+	buf->base = (char *)c->rbuf + c->rlen;
+	buf->len = RBUF - c->rlen;
+}
+
+static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+
+static void write_done(uv_write_t *req, int status)
+{
+	conn_t *c = req->handle->data;
+	free(req->data);
+	if (status < 0) {
+		conn_close(c);
+		return;
+	}
+	if (!c->reading && !c->closing &&
+	    uv_stream_get_write_queue_size((uv_stream_t *)&c->h) < WQ_MAX / 2) {
+		c->reading = true;
+		uv_read_start((uv_stream_t *)&c->h, alloc_cb, read_cb);
+	}
+}
+
+static void reply(conn_t *c, const uint8_t *msg, size_t len)
+{
+	uv_buf_t b = uv_buf_init((char *)msg, (unsigned)len);
+	int n = uv_try_write((uv_stream_t *)&c->h, &b, 1);
+	if (n == (int)len)
+		return;
+	if (n < 0 && n != UV_EAGAIN) {
+		conn_close(c);
+		return;
+	}
+	size_t done = n > 0 ? (size_t)n : 0;
+	wreq_t *w = malloc(sizeof *w + len - done);
+	if (!w) {
+		conn_close(c);
+		return;
+	}
+	memcpy(w->data, msg + done, len - done);
+	w->req.data = w;
+	b = uv_buf_init((char *)w->data, (unsigned)(len - done));
+	if (uv_write(&w->req, (uv_stream_t *)&c->h, &b, 1, write_done)) {
+		free(w);
+		conn_close(c);
+	}
+}
+
+static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	conn_t *c = s->data;
+	struct dnsd_tcp *t = c->t;
+	if (nread < 0) {
+		conn_close(c);
+		return;
+	}
+	if (nread == 0)
+		return;
+	c->rlen += (size_t)nread;
+	uv_timer_again(&c->idle);
+	c->q.now = (uint32_t)time(NULL);
+	size_t o = 0;
+	/* every complete message, in order (RFC 7766 6.2.1.1: pipelining) */
+	while (c->rlen - o >= 2) {
+		size_t mlen = dns_get16(c->rbuf + o);
+		if (c->rlen - o - 2 < mlen)
+			break;
+		c->q.data = c->rbuf + o + 2;
+		c->q.len = mlen;
+		size_t alen;
+		const zones_snapshot_t *snap = atomic_load(&t->ep->current);
+		if (snap && dnsd_engine_answer(&t->eng, snap, &c->q, t->out + 2, 65535, &alen) ==
+		            DNSD_RESPOND) {
+			dns_put16(t->out, (uint16_t)alen);
+			reply(c, t->out, alen + 2);
+			if (c->closing)
+				return;
+		} else if (mlen < 12) {
+			conn_close(c); /* not DNS: RFC 7766 6.2.4 lets us close */
+			return;
+		}
+		o += 2 + mlen;
+	}
+	memmove(c->rbuf, c->rbuf + o, c->rlen - o);
+	c->rlen -= o;
+	if (uv_stream_get_write_queue_size(s) > WQ_MAX) {
+		/* the client does not read its answers: stop reading its queries */
+		uv_read_stop(s);
+		c->reading = false;
+	}
+}
+
+static void accept_cb(uv_stream_t *server, int status)
+{
+	listener_t *l = server->data;
+	struct dnsd_tcp *t = l->t;
+	if (status < 0)
+		return;
+	conn_t *c = calloc(1, sizeof *c);
+	if (!c)
+		return;
+	c->t = t;
+	uv_tcp_init(t->loop, &c->h);
+	uv_timer_init(t->loop, &c->idle);
+	c->h.data = c;
+	c->idle.data = c;
+	t->nconns++;
+	c->closes_pending = 0;
+	if (uv_accept(server, (uv_stream_t *)&c->h) != 0 || t->nconns > t->conf->tcp_max_clients ||
+	    !(c->rbuf = malloc(RBUF))) {
+		/* over the limit: RFC 7766 6.2.2 lets a server close at once */
+		conn_close(c);
+		return;
+	}
+	struct sockaddr_storage ss;
+	int sl = sizeof ss;
+	if (uv_tcp_getpeername(&c->h, (struct sockaddr *)&ss, &sl) == 0) {
+		if (ss.ss_family == AF_INET) {
+			memcpy(c->q.addr, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+			c->q.addrlen = 4;
+		} else {
+			memcpy(c->q.addr, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+			c->q.addrlen = 16;
+		}
+	}
+	c->q.tcp = true;
+	uv_tcp_nodelay(&c->h, 1);
+	uv_timer_start(&c->idle, idle_fired, t->conf->tcp_idle_ms, t->conf->tcp_idle_ms);
+	c->reading = true;
+	uv_read_start((uv_stream_t *)&c->h, alloc_cb, read_cb);
+}
+
+int dnsd_tcp_start(uv_loop_t *loop, dnsd_config_t *conf, dnsd_epoch_t *ep, dnsd_tcp_t **out)
+{
+	struct dnsd_tcp *t = calloc(1, sizeof *t);
+	if (!t)
+		return DNS_ENOMEM;
+	t->loop = loop;
+	t->conf = conf;
+	t->ep = ep;
+	t->eng.conf = &conf->engine;
+	t->out = malloc(2 + 65535);
+	t->ls = calloc(conf->nlisten ? conf->nlisten : 1, sizeof *t->ls);
+	if (!t->out || !t->ls) {
+		free(t->out);
+		free(t->ls);
+		free(t);
+		return DNS_ENOMEM;
+	}
+	int ret = 0;
+	for (unsigned i = 0; i < conf->nlisten; i++) {
+		const dnsd_listen_t *l = &conf->listen[i];
+		if ((ret = dnsd_addr_check_free(l, SOCK_STREAM)) != 0) {
+			dns_log_error("cannot listen on %s (TCP): %s", l->text, dns_strerror(ret));
+			break;
+		}
+		listener_t *ls = &t->ls[t->nls];
+		uv_tcp_init_ex(loop, &ls->h, l->addr.ss_family);
+		ls->h.data = ls;
+		ls->t = t;
+		t->nls++;
+		ret = uv_tcp_bind(&ls->h, (const struct sockaddr *)&l->addr,
+		                  l->addr.ss_family == AF_INET6 ? UV_TCP_IPV6ONLY : 0);
+		if (ret == 0)
+			ret = uv_listen((uv_stream_t *)&ls->h, 256, accept_cb);
+		if (ret) {
+			dns_log_error("cannot listen on %s (TCP): %s", l->text, uv_strerror(ret));
+			break;
+		}
+	}
+	*out = t;
+	return ret;
+}
+
+static void listener_closed(uv_handle_t *h) { (void)h; }
+
+void dnsd_tcp_stop(dnsd_tcp_t *t)
+{
+	if (!t)
+		return;
+	for (unsigned i = 0; i < t->nls; i++)
+		uv_close((uv_handle_t *)&t->ls[i].h, listener_closed);
+}
+
+void dnsd_tcp_free(dnsd_tcp_t *t)
+{
+	if (!t)
+		return;
+	free(t->ls);
+	free(t->out);
+	free(t);
+}

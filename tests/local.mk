@@ -1,0 +1,20 @@
+# Unit tests (TAP, one program per source file they test) and integration scripts.
+TESTS_LIB = tests/tap.h
+check_PROGRAMS += tests/zones/test_name tests/zones/test_content tests/dnsd/test_engine
+tests_zones_test_name_SOURCES = tests/zones/test_name.c $(TESTS_LIB)
+tests_zones_test_name_LDADD = $(ZONES_LIBS)
+tests_zones_test_content_SOURCES = tests/zones/test_content.c $(TESTS_LIB)
+tests_zones_test_content_LDADD = $(ZONES_LIBS)
+tests_dnsd_test_engine_SOURCES = tests/dnsd/test_engine.c $(TESTS_LIB)
+tests_dnsd_test_engine_LDADD = $(ENGINE_LIBS)
+
+TESTS += $(check_PROGRAMS) \
+	tests/integration/basic.sh \
+	tests/integration/diff_knot.sh
+
+EXTRA_DIST += tests/integration/lib.sh tests/integration/dnsdiff.py \
+	tests/integration/diffqueries.txt tests/integration/diffzones
+TEST_CFLAGS = $(AM_CFLAGS) -Wno-unused-result
+tests_zones_test_name_CFLAGS = $(TEST_CFLAGS)
+tests_zones_test_content_CFLAGS = $(TEST_CFLAGS)
+tests_dnsd_test_engine_CFLAGS = $(TEST_CFLAGS)

@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: MIT */
+/* dnsctl zone ...: add, import, set, list, show, export, remove. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "tools/ctl.h"
+
+/* Until signing lands, "off" is the only policy; name it so operators know. */
+static int policy_arg(const char *v, const char **policy)
+{
+	if (!strcmp(v, "off")) {
+		*policy = "";
+		return 0;
+	}
+	return ctl_fail("--dnssec %s: DNSSEC signing is not available in this version; "
+	                "use --dnssec off", v);
+}
+
+static int content_from_file(zones_content_t *c, const char *path)
+{
+	int ret = zones_content_read(c, path);
+	if (ret == 0)
+		ret = zones_content_validate(c);
+	if (ret)
+		return ctl_fail("%s", c->err[0] ? c->err : dns_strerror(ret));
+	return 0;
+}
+
+/* A new zone without a file: SOA and NS pointing at ns1.<zone>, to be completed. */
+static int content_skeleton(zones_content_t *c)
+{
+	char apex[1024], line[3000];
+	zones_name_print(c->apex, apex, sizeof apex);
+	snprintf(line, sizeof line, "ns1.%s hostmaster.%s 1 3600 900 1209600 300", apex, apex);
+	uint8_t *rd;
+	uint16_t rl;
+	char err[600];
+	int ret = zones_rdata_parse(c->apex, ZONES_T_SOA, line, &rd, &rl, err, sizeof err);
+	if (ret)
+		return ctl_fail("%s", err);
+	ret = zones_content_add(c, c->apex, ZONES_T_SOA, 3600, rd, rl, 0);
+	free(rd);
+	snprintf(line, sizeof line, "ns1.%s", apex);
+	if (ret == 0 &&
+	    (ret = zones_rdata_parse(c->apex, ZONES_T_NS, line, &rd, &rl, err, sizeof err)) == 0) {
+		ret = zones_content_add(c, c->apex, ZONES_T_NS, 3600, rd, rl, 0);
+		free(rd);
+	}
+	return ret ? ctl_fail("%s", dns_strerror(ret)) : 0;
+}
+
+static int zone_add(ctl_t *ctl, int argc, char **argv)
+{
+	const char *file = NULL, *policy = NULL, *name = NULL;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--file") && i + 1 < argc)
+			file = argv[++i];
+		else if (!strcmp(argv[i], "--dnssec") && i + 1 < argc) {
+			if (policy_arg(argv[++i], &policy))
+				return 1;
+		} else if (argv[i][0] == '-' && argv[i][1])
+			return ctl_fail("zone add: unknown option '%s' (see dnsctl zone add --help)", argv[i]);
+		else if (!name)
+			name = argv[i];
+		else
+			return ctl_fail("zone add: unexpected argument '%s'", argv[i]);
+	}
+	if (!name)
+		return ctl_fail("zone add: missing NAME (see dnsctl zone add --help)");
+	uint8_t apex[ZONES_NAME_MAX];
+	if (ctl_zone_arg(name, apex))
+		return 1;
+	zones_content_t c;
+	zones_content_init(&c, apex);
+	int ret = file ? content_from_file(&c, file) : content_skeleton(&c);
+	dns_state_t *st;
+	if (ret == 0 && (ret = ctl_state(ctl, &st)) == 0) {
+		int e = zones_op_add(st, &c, policy ? policy : "");
+		char an[1024];
+		zones_name_print(apex, an, sizeof an);
+		if (e == DNS_EDUPZONE)
+			ret = ctl_fail("zone %s already exists (use zone import to replace its records)", an);
+		else if (e)
+			ret = ctl_fail("zone %s: %s", an, dns_strerror(e));
+		else if (!ctl->json)
+			printf("zone %s added (%zu records)\n", an, c.n);
+		else {
+			json_t *j = json_pack("{s:s, s:I}", "zone", an, "records", (json_int_t)c.n);
+			ctl_json_print(j);
+		}
+	}
+	zones_content_deinit(&c);
+	return ret;
+}
+
+static int zone_import(ctl_t *ctl, int argc, char **argv)
+{
+	if (argc != 2)
+		return ctl_fail("zone import: expected NAME ZONEFILE (see dnsctl zone import --help)");
+	uint8_t apex[ZONES_NAME_MAX];
+	if (ctl_zone_arg(argv[0], apex))
+		return 1;
+	zones_content_t c;
+	zones_content_init(&c, apex);
+	int ret = content_from_file(&c, argv[1]);
+	dns_state_t *st;
+	if (ret == 0 && (ret = ctl_state(ctl, &st)) == 0) {
+		int e = zones_op_import(st, &c);
+		char an[1024];
+		zones_name_print(apex, an, sizeof an);
+		if (e == DNS_ENOZONE)
+			ret = ctl_fail("zone %s does not exist (use zone add)", an);
+		else if (e)
+			ret = ctl_fail("zone %s: %s", an, dns_strerror(e));
+		else
+			printf("zone %s: %zu records imported\n", an, c.n);
+	}
+	zones_content_deinit(&c);
+	return ret;
+}
+
+static int zone_set(ctl_t *ctl, int argc, char **argv)
+{
+	const char *policy = NULL, *name = NULL;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--dnssec") && i + 1 < argc) {
+			if (policy_arg(argv[++i], &policy))
+				return 1;
+		} else if (argv[i][0] == '-')
+			return ctl_fail("zone set: unknown option '%s'", argv[i]);
+		else if (!name)
+			name = argv[i];
+		else
+			return ctl_fail("zone set: unexpected argument '%s'", argv[i]);
+	}
+	if (!name || !policy)
+		return ctl_fail("zone set: expected NAME --dnssec POLICY|off");
+	uint8_t apex[ZONES_NAME_MAX];
+	dns_state_t *st;
+	if (ctl_zone_arg(name, apex) || ctl_state(ctl, &st))
+		return 1;
+	int e = zones_op_policy_set(st, apex, policy);
+	if (e == DNS_ENOZONE)
+		return ctl_fail("zone %s does not exist", name);
+	if (e)
+		return ctl_fail("zone %s: %s", name, dns_strerror(e));
+	return 0;
+}
+
+static int list_one(const uint8_t *apex, const zones_settings_t *s, void *arg)
+{
+	json_t *arr = arg;
+	char an[1024];
+	zones_name_print(apex, an, sizeof an);
+	json_array_append_new(arr, json_pack("{s:s, s:s}", "zone", an, "dnssec",
+	                                     s->policy[0] ? s->policy : "off"));
+	return 0;
+}
+
+static int zone_list(ctl_t *ctl, int argc, char **argv)
+{
+	if (argc)
+		return ctl_fail("zone list: unexpected argument '%s'", argv[0]);
+	dns_state_t *st;
+	if (ctl_state(ctl, &st))
+		return 1;
+	dns_state_txn_t *txn;
+	int ret = dns_state_read_begin(st, &txn);
+	if (ret)
+		return ctl_fail("cannot read state: %s", dns_strerror(ret));
+	json_t *arr = json_array();
+	ret = zones_store_list(txn, list_one, arr);
+	dns_state_read_end(txn);
+	if (ret) {
+		json_decref(arr);
+		return ctl_fail("cannot list zones: %s", dns_strerror(ret));
+	}
+	if (ctl->json) {
+		ctl_json_print(arr);
+		return 0;
+	}
+	size_t i;
+	json_t *v;
+	json_array_foreach(arr, i, v)
+		printf("%s\n", json_string_value(json_object_get(v, "zone")));
+	json_decref(arr);
+	return 0;
+}
+
+static int zone_show(ctl_t *ctl, int argc, char **argv)
+{
+	if (argc != 1)
+		return ctl_fail("zone show: expected NAME");
+	uint8_t apex[ZONES_NAME_MAX];
+	dns_state_t *st;
+	if (ctl_zone_arg(argv[0], apex) || ctl_state(ctl, &st))
+		return 1;
+	zones_content_t c;
+	zones_content_init(&c, apex);
+	zones_settings_t s;
+	zones_served_t sv;
+	bool served;
+	int ret = zones_op_load_served(st, apex, &c, &s, &sv, &served);
+	char an[1024];
+	zones_name_print(apex, an, sizeof an);
+	if (ret) {
+		zones_content_deinit(&c);
+		return ret == DNS_ENOZONE ? ctl_fail("zone %s does not exist", an)
+		                          : ctl_fail("zone %s: %s", an, dns_strerror(ret));
+	}
+	uint32_t serial = 0;
+	(void)zones_content_serial_get(&c, &serial);
+	char created[32] = "", updated[32] = "";
+	time_t t = (time_t)s.created;
+	strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	if (served) {
+		t = (time_t)sv.updated;
+		strftime(updated, sizeof updated, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	}
+	json_t *j = json_pack("{s:s, s:s, s:I, s:b, s:I, s:s, s:s}", "zone", an, "dnssec",
+	                      s.policy[0] ? s.policy : "off", "serial", (json_int_t)serial,
+	                      "served", served, "records", (json_int_t)c.n, "created", created,
+	                      "serial_changed", updated);
+	zones_content_deinit(&c);
+	if (ctl->json) {
+		ctl_json_print(j);
+		return 0;
+	}
+	printf("zone:     %s\ndnssec:   %s\nserial:   %u%s\nrecords:  %zu\ncreated:  %s\n", an,
+	       s.policy[0] ? s.policy : "off", serial,
+	       served ? "" : " (not yet served: dnsd has not loaded this version)",
+	       (size_t)json_integer_value(json_object_get(j, "records")), created);
+	if (served)
+		printf("changed:  %s\n", updated);
+	json_decref(j);
+	return 0;
+}
+
+static int zone_export(ctl_t *ctl, int argc, char **argv)
+{
+	const char *out = NULL, *name = NULL;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-o") && i + 1 < argc)
+			out = argv[++i];
+		else if (argv[i][0] == '-')
+			return ctl_fail("zone export: unknown option '%s'", argv[i]);
+		else if (!name)
+			name = argv[i];
+		else
+			return ctl_fail("zone export: unexpected argument '%s'", argv[i]);
+	}
+	if (!name)
+		return ctl_fail("zone export: missing NAME");
+	uint8_t apex[ZONES_NAME_MAX];
+	dns_state_t *st;
+	if (ctl_zone_arg(name, apex) || ctl_state(ctl, &st))
+		return 1;
+	zones_content_t c;
+	zones_content_init(&c, apex);
+	zones_settings_t s;
+	zones_served_t sv;
+	bool served;
+	int ret = zones_op_load_served(st, apex, &c, &s, &sv, &served);
+	if (ret) {
+		zones_content_deinit(&c);
+		return ret == DNS_ENOZONE ? ctl_fail("zone %s does not exist", name)
+		                          : ctl_fail("zone %s: %s", name, dns_strerror(ret));
+	}
+	FILE *f = stdout;
+	char tmp[4200];
+	if (out) {
+		/* write next to the target, then rename: never a half-written file */
+		snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out, (long)getpid());
+		f = fopen(tmp, "w");
+		if (!f) {
+			zones_content_deinit(&c);
+			return ctl_fail("cannot write %s: %s", tmp, strerror(errno));
+		}
+	}
+	ret = zones_content_write(&c, f);
+	zones_content_deinit(&c);
+	if (out) {
+		if (fclose(f) != 0 || ret) {
+			unlink(tmp);
+			return ctl_fail("cannot write %s", out);
+		}
+		if (rename(tmp, out) != 0) {
+			unlink(tmp);
+			return ctl_fail("cannot rename %s to %s: %s", tmp, out, strerror(errno));
+		}
+	} else if (fflush(stdout) != 0 || ret) {
+		return ctl_fail("cannot write the zone to standard output");
+	}
+	return 0;
+}
+
+static int zone_remove(ctl_t *ctl, int argc, char **argv)
+{
+	if (argc != 1)
+		return ctl_fail("zone remove: expected NAME");
+	uint8_t apex[ZONES_NAME_MAX];
+	dns_state_t *st;
+	if (ctl_zone_arg(argv[0], apex) || ctl_state(ctl, &st))
+		return 1;
+	int e = zones_op_remove(st, apex);
+	if (e == DNS_ENOZONE)
+		return ctl_fail("zone %s does not exist", argv[0]);
+	if (e)
+		return ctl_fail("zone %s: %s", argv[0], dns_strerror(e));
+	return 0;
+}
+
+const ctl_cmd_t ctl_zone_cmds[] = {
+	{ "zone", "add", zone_add, "NAME [--file ZONEFILE] [--dnssec POLICY|off]",
+	  "Create zone NAME, from ZONEFILE (master-file format, RFC 1035 5) or, without one,\n"
+	  "with an SOA and an NS record for ns1.NAME to be completed with record add.\n"
+	  "The zone must have one SOA and NS records at its apex, no owner outside it and\n"
+	  "no CNAME beside other data; anything else is refused and nothing is stored.\n"
+	  "  --file ZONEFILE   records to start with\n"
+	  "  --dnssec off      serve unsigned (the only choice until signing is available)" },
+	{ "zone", "import", zone_import, "NAME ZONEFILE",
+	  "Replace all static records of the existing zone NAME by those in ZONEFILE,\n"
+	  "checked as by zone add. dnsd raises the serial if the content changed." },
+	{ "zone", "set", zone_set, "NAME --dnssec POLICY|off", "Change the settings of zone NAME." },
+	{ "zone", "list", zone_list, "[--json]", "List the zones in the state, one per line." },
+	{ "zone", "show", zone_show, "NAME [--json]",
+	  "Show a zone's settings, the serial dnsd serves and its record count." },
+	{ "zone", "export", zone_export, "NAME [-o FILE]",
+	  "Print the zone as served, in master-file format, to standard output or FILE\n"
+	  "(written to a temporary file and renamed, so FILE is never half-written)." },
+	{ "zone", "remove", zone_remove, "NAME",
+	  "Delete the zone and all its records. dnsd stops answering for it within a second." },
+	{ NULL, NULL, NULL, NULL, NULL }
+};

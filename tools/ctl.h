@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/* dnsctl internals: the command table and what every command gets. */
+#pragma once
+
+#include <jansson.h>
+#include "zones/zones.h"
+
+typedef struct {
+	const char *config;
+	const char *state_dir;
+	bool json;
+	dns_state_t *st; /* opened on first use by ctl_state() */
+} ctl_t;
+
+typedef struct {
+	const char *group, *verb;
+	int (*run)(ctl_t *ctl, int argc, char **argv);
+	const char *args;  /* synopsis after "dnsctl GROUP VERB" */
+	const char *help;  /* what it does, and its options */
+} ctl_cmd_t;
+
+extern const ctl_cmd_t ctl_zone_cmds[];
+extern const ctl_cmd_t ctl_record_cmds[];
+
+/** Open the state (creating it) or say why not; \retval 0 or exit code */
+int ctl_state(ctl_t *ctl, dns_state_t **st);
+/** Print "dnsctl: MESSAGE" to stderr; returns 1 (the exit code for errors) */
+int ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/** Parse a zone name argument; prints the error. \retval 0 or 1 */
+int ctl_zone_arg(const char *s, uint8_t apex[ZONES_NAME_MAX]);
+/** Print \p j as JSON on stdout and free it. */
+void ctl_json_print(json_t *j);
+/** Is argv[i] --help/-h anywhere? */
+bool ctl_wants_help(int argc, char **argv);
+void ctl_cmd_usage(const ctl_cmd_t *c, FILE *f);

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MIT */
+/* dnsctl: global options and the command table; the commands are in cmd_*.c. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tools/ctl.h"
+
+static const ctl_cmd_t *const tables[] = { ctl_zone_cmds, ctl_record_cmds, NULL };
+
+int ctl_fail(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("dnsctl: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return 1;
+}
+
+int ctl_state(ctl_t *ctl, dns_state_t **st)
+{
+	if (!ctl->st) {
+		int ret = dns_state_open(ctl->state_dir, false, &ctl->st);
+		if (ret == DNS_EACCES)
+			return ctl_fail("state %s: must be a directory only its owner can access "
+			                "(chmod 700)", ctl->state_dir);
+		if (ret)
+			return ctl_fail("cannot open state %s: %s", ctl->state_dir, dns_strerror(ret));
+	}
+	*st = ctl->st;
+	return 0;
+}
+
+int ctl_zone_arg(const char *s, uint8_t apex[ZONES_NAME_MAX])
+{
+	char abs[1100];
+	size_t n = strlen(s);
+	/* zone names are always absolute: "example.com" means "example.com." */
+	snprintf(abs, sizeof abs, "%s%s", s, n && s[n - 1] == '.' ? "" : ".");
+	int ret = zones_name_parse(abs, NULL, apex);
+	if (ret < 0)
+		return ctl_fail("zone name '%s': %s", s, dns_strerror(ret));
+	zones_name_lower(apex);
+	return 0;
+}
+
+void ctl_json_print(json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (s)
+		puts(s);
+	free(s);
+	json_decref(j);
+}
+
+bool ctl_wants_help(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return true;
+	}
+	return false;
+}
+
+void ctl_cmd_usage(const ctl_cmd_t *c, FILE *f)
+{
+	fprintf(f, "usage: dnsctl [-D STATEDIR] %s %s %s\n\n%s\n", c->group, c->verb, c->args, c->help);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: dnsctl [-c CONFIG] [-D STATEDIR] [--json] COMMAND ...\n\n"
+	           "Manage the zones dnsd serves.  Changes are committed to the state directory\n"
+	           "at once and served by a running dnsd within a second.\n\n"
+	           "  -c, --config FILE  configuration file (default /etc/dnsd/dnsd.conf; optional)\n"
+	           "  -D, --state DIR    state directory (default /var/lib/dnsd)\n"
+	           "      --json         machine-readable output where a command prints data\n"
+	           "  -h, --help         this text; COMMAND --help for a command's own\n\n"
+	           "Commands:\n");
+	for (int t = 0; tables[t]; t++)
+		for (const ctl_cmd_t *c = tables[t]; c->group; c++)
+			fprintf(f, "  %s %s %s\n", c->group, c->verb, c->args);
+	fprintf(f, "\nSee dnsctl(8) in doc/dnsctl.md.\n");
+}
+
+/* State dir from the config file's "state-dir", when one is set there. */
+static void state_from_config(ctl_t *ctl, char *buf, size_t len)
+{
+	FILE *fp = fopen(ctl->config, "r");
+	if (!fp)
+		return;
+	char line[2048];
+	while (fgets(line, sizeof line, fp)) {
+		char key[64], val[1024];
+		if (sscanf(line, " %63s %1023s", key, val) == 2 && !strcmp(key, "state-dir")) {
+			size_t n = strlen(val);
+			if (n >= 2 && val[0] == '"' && val[n - 1] == '"') {
+				val[n - 1] = 0;
+				memmove(val, val + 1, n - 1);
+			}
+			snprintf(buf, len, "%s", val);
+			ctl->state_dir = buf;
+		}
+	}
+	fclose(fp);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' }, { "state", required_argument, NULL, 'D' },
+		{ "json", no_argument, NULL, 'j' },         { "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },      { NULL, 0, NULL, 0 }
+	};
+	ctl_t ctl = { .config = "/etc/dnsd/dnsd.conf", .state_dir = "/var/lib/dnsd" };
+	const char *state = NULL;
+	int c;
+	/* "+": stop at the command, its options are its own */
+	while ((c = getopt_long(argc, argv, "+c:D:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': ctl.config = optarg; break;
+		case 'D': state = optarg; break;
+		case 'j': ctl.json = true; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("dnsctl %s\n", PACKAGE_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	char cfgstate[1024];
+	if (state)
+		ctl.state_dir = state;
+	else
+		state_from_config(&ctl, cfgstate, sizeof cfgstate);
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	const char *group = argv[optind];
+	const char *verb = optind + 1 < argc ? argv[optind + 1] : NULL;
+	bool group_known = false;
+	for (int t = 0; tables[t]; t++)
+		for (const ctl_cmd_t *cmd = tables[t]; cmd->group; cmd++) {
+			if (strcmp(cmd->group, group))
+				continue;
+			group_known = true;
+			if (!verb || strcmp(cmd->verb, verb))
+				continue;
+			int cargc = argc - optind - 2;
+			char **cargv = argv + optind + 2;
+			if (ctl_wants_help(cargc, cargv)) {
+				ctl_cmd_usage(cmd, stdout);
+				return 0;
+			}
+			/* --json is accepted after the command too */
+			int w = 0;
+			for (int i = 0; i < cargc; i++) {
+				if (!strcmp(cargv[i], "--json"))
+					ctl.json = true;
+				else
+					cargv[w++] = cargv[i];
+			}
+			int ret = cmd->run(&ctl, w, cargv);
+			dns_state_close(ctl.st);
+			return ret;
+		}
+	if (group_known) {
+		if (verb && strcmp(verb, "--help") && strcmp(verb, "-h"))
+			ctl_fail("unknown command '%s %s'", group, verb);
+		FILE *f = verb && (!strcmp(verb, "--help") || !strcmp(verb, "-h")) ? stdout : stderr;
+		for (int t = 0; tables[t]; t++)
+			for (const ctl_cmd_t *cmd = tables[t]; cmd->group; cmd++)
+				if (!strcmp(cmd->group, group))
+					fprintf(f, "usage: dnsctl %s %s %s\n", cmd->group, cmd->verb, cmd->args);
+		return f == stdout ? 0 : 2;
+	}
+	ctl_fail("unknown command '%s' (see dnsctl --help)", group);
+	return 2;
+}

@@ -1,0 +1,477 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Compiling zone content into the read-only form the query engine uses.
+ * All per-query work that can be done once is done here: names go into a
+ * hash table, every name gets its zone-cut/DNAME stop and wildcard child,
+ * RRsets become wire blocks with compression slots, and the targets of NS,
+ * MX and SRV records are linked to their address records.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "zones/zones.h"
+
+typedef struct {
+	zones_node_t *nodes;
+	uint32_t nnodes, capnodes;
+	uint32_t *table; /* temporary, sized for the worst case */
+	uint32_t tmask;
+	zones_rrset_t *rrsets;
+	uint32_t nrrsets, caprrsets;
+	dns_buf_t wire, fix, add;
+	const zones_content_t *c;
+	size_t apexlen;
+} build_t;
+
+static uint32_t pow2_at_least(uint64_t n)
+{
+	uint64_t p = 8;
+	while (p < n)
+		p <<= 1;
+	return p > (1u << 31) ? 0 : (uint32_t)p;
+}
+
+static uint32_t find(const build_t *b, const uint8_t *name, size_t len, uint32_t h)
+{
+	for (uint32_t i = h & b->tmask;; i = (i + 1) & b->tmask) {
+		uint32_t n = b->table[i];
+		if (n == ZONES_NONE)
+			return ZONES_NONE;
+		const zones_node_t *nd = &b->nodes[n];
+		if (nd->hash == h && nd->namelen == len && memcmp(b->wire.data + nd->name, name, len) == 0)
+			return n;
+	}
+}
+
+/* Find or create the node of \p name and, first, of all its ancestors up to
+ * the apex: parents always get smaller indexes than their children. */
+static uint32_t node_ensure(build_t *b, const uint8_t *name)
+{
+	size_t len = zones_name_len(name, ZONES_NAME_MAX);
+	uint32_t h = zones_name_hash(name, len);
+	uint32_t n = find(b, name, len, h);
+	if (n != ZONES_NONE)
+		return n;
+	if (len > b->apexlen && node_ensure(b, name + 1 + name[0]) == ZONES_NONE)
+		return ZONES_NONE;
+	if (b->nnodes == b->capnodes) {
+		uint32_t cap = b->capnodes ? b->capnodes * 2 : 64;
+		zones_node_t *nn = realloc(b->nodes, cap * sizeof *nn);
+		if (!nn)
+			return ZONES_NONE;
+		b->nodes = nn;
+		b->capnodes = cap;
+	}
+	if (b->nnodes > b->tmask / 2)
+		return ZONES_NONE; /* cannot happen: the table is sized for every ancestor */
+	n = b->nnodes++;
+	b->nodes[n] = (zones_node_t){ .name = (uint32_t)b->wire.len, .hash = h, .namelen = (uint8_t)len,
+	                              .labels = (uint8_t)zones_name_labels(name), .flags = ZONES_N_ENT,
+	                              .rrset = 0, .nrrset = 0, .stop = ZONES_NONE,
+	                              .wild = ZONES_NONE, .cname = ZONES_NONE };
+	dns_buf_append(&b->wire, name, len);
+	for (uint32_t i = h & b->tmask;; i = (i + 1) & b->tmask)
+		if (b->table[i] == ZONES_NONE) {
+			b->table[i] = n;
+			break;
+		}
+	return n;
+}
+
+/* RFC 3597 4: only the RFC 1035 types may have compressed names in RDATA.
+ * Returns the offsets of the names in \p rd, count in *n. */
+static int compressible_names(uint16_t type, const uint8_t *rd, uint16_t rdlen, uint16_t off[2])
+{
+	switch (type) {
+	case ZONES_T_NS: case ZONES_T_CNAME: case ZONES_T_PTR:
+	case 3: case 4: case 7: case 8: case 9: /* MD MF MB MG MR */
+		off[0] = 0;
+		return 1;
+	case ZONES_T_MX:
+		off[0] = 2;
+		return rdlen > 2 ? 1 : 0;
+	case ZONES_T_SOA: case 14: { /* SOA, MINFO: two names first */
+		size_t l = zones_name_len(rd, rdlen);
+		if (l == 0)
+			return 0;
+		off[0] = 0;
+		off[1] = (uint16_t)l;
+		return 2;
+	}
+	}
+	return 0;
+}
+
+/* Labels of the longest common suffix of two names (RFC 1035 4.1.4 compression). */
+static unsigned common_labels(const uint8_t *a, const uint8_t *b)
+{
+	const uint8_t *la[128], *lb[128];
+	unsigned na = 0, nb = 0, n = 0;
+	for (const uint8_t *p = a; *p; p += 1 + *p)
+		la[na++] = p;
+	for (const uint8_t *p = b; *p; p += 1 + *p)
+		lb[nb++] = p;
+	while (na > 0 && nb > 0 && la[na - 1][0] == lb[nb - 1][0] &&
+	       memcmp(la[na - 1] + 1, lb[nb - 1] + 1, la[na - 1][0]) == 0) {
+		na--;
+		nb--;
+		n++;
+	}
+	return n;
+}
+
+/* Names already written literally in the RRset being rendered, by suffix:
+ * later names of the same RRset point at them (RFC 1035 4.1.4). */
+#define SFX_MAX 64
+typedef struct {
+	uint16_t off[SFX_MAX];          /* offset in the RRset's wire block */
+	uint8_t name[SFX_MAX][ZONES_NAME_MAX]; /* the suffix, lowercase */
+	unsigned n;
+} sfx_t;
+
+static int sfx_find(const sfx_t *t, const uint8_t *name)
+{
+	size_t l = zones_name_len(name, ZONES_NAME_MAX);
+	for (unsigned i = 0; i < t->n; i++)
+		if (memcmp(t->name[i], name, l) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Write an RDATA name of a compressible type (RFC 3597 4): the labels no
+ * earlier name shares, then a pointer.  The pointer goes to the longest
+ * suffix already written in this RRset, or else, for a name in the zone, to
+ * the owner's ancestor shared with it (patched per answer). */
+static void name_render(build_t *b, zones_rrset_t *s, sfx_t *t, const uint8_t *owner,
+                        const uint8_t *nm, size_t nl)
+{
+	uint8_t low[ZONES_NAME_MAX];
+	memcpy(low, nm, nl);
+	zones_name_lower(low);
+	unsigned tl = zones_name_labels(low), keep = 0;
+	if (zones_name_is_sub(low, b->c->apex)) {
+		/* a wildcard's own "*" label is never in the packet */
+		unsigned ol = zones_name_labels(owner);
+		keep = common_labels(owner, low);
+		if (owner[0] == 1 && owner[1] == '*' && keep >= ol)
+			keep = ol - 1;
+	}
+	const uint8_t *p = low;
+	for (unsigned l = 0; l < tl; l++, p += 1 + *p) {
+		if (tl - l <= keep) {
+			zones_fix_t fx = { .off = (uint16_t)(b->wire.len - s->wire),
+			                   .labels = (uint8_t)(tl - l), .kind = ZONES_FIX_OWNER };
+			dns_buf_append(&b->fix, &fx, sizeof fx);
+			dns_buf_u16(&b->wire, 0xc000);
+			s->nfix++;
+			return;
+		}
+		int i = sfx_find(t, p);
+		if (i >= 0) {
+			zones_fix_t fx = { .off = (uint16_t)(b->wire.len - s->wire),
+			                   .kind = ZONES_FIX_BLOCK, .target = t->off[i] };
+			dns_buf_append(&b->fix, &fx, sizeof fx);
+			dns_buf_u16(&b->wire, 0xc000);
+			s->nfix++;
+			if (t->off[i] > s->maxtarget)
+				s->maxtarget = t->off[i];
+			return;
+		}
+		if (t->n < SFX_MAX) {
+			t->off[t->n] = (uint16_t)(b->wire.len - s->wire);
+			memcpy(t->name[t->n++], p, zones_name_len(p, ZONES_NAME_MAX));
+		}
+		/* the label as written in the zone: RDATA keeps its case */
+		dns_buf_append(&b->wire, nm + (p - low), 1u + *p);
+	}
+	dns_buf_u8(&b->wire, 0);
+}
+
+static int rrset_render(build_t *b, const zones_rr_t *rr, size_t count, uint32_t ttl_override)
+{
+	static sfx_t sfx; /* big; the builder is single-threaded */
+	if (b->nrrsets == b->caprrsets) {
+		uint32_t cap = b->caprrsets ? b->caprrsets * 2 : 64;
+		zones_rrset_t *r = realloc(b->rrsets, cap * sizeof *r);
+		if (!r)
+			return DNS_ENOMEM;
+		b->rrsets = r;
+		b->caprrsets = cap;
+	}
+	zones_rrset_t *s = &b->rrsets[b->nrrsets++];
+	uint32_t ttl = ttl_override != ZONES_NONE ? ttl_override : rr[0].ttl;
+	*s = (zones_rrset_t){ .type = rr[0].type, .count = (uint16_t)count, .ttl = ttl,
+	                      .wire = (uint32_t)b->wire.len,
+	                      .fix = (uint32_t)(b->fix.len / sizeof(zones_fix_t)) };
+	sfx.n = 0;
+	for (size_t i = 0; i < count; i++) {
+		size_t start = b->wire.len;
+		uint8_t hdr[12] = { 0 };
+		dns_put16(hdr + 2, rr[i].type);
+		dns_put16(hdr + 4, 1); /* class IN */
+		dns_put32(hdr + 6, ttl);
+		dns_buf_append(&b->wire, hdr, sizeof hdr);
+		uint16_t offs[2];
+		int nn = compressible_names(rr[i].type, rr[i].rdata, rr[i].rdlen, offs);
+		uint16_t at = 0;
+		for (int k = 0; k < nn; k++) {
+			const uint8_t *nm = rr[i].rdata + offs[k];
+			size_t nl = zones_name_len(nm, rr[i].rdlen - offs[k]);
+			if (nl == 0)
+				break;
+			dns_buf_append(&b->wire, rr[i].rdata + at, offs[k] - at);
+			name_render(b, s, &sfx, rr[i].owner, nm, nl);
+			at = (uint16_t)(offs[k] + nl);
+		}
+		dns_buf_append(&b->wire, rr[i].rdata + at, rr[i].rdlen - at);
+		size_t rdlen = b->wire.len - start - sizeof hdr;
+		if (b->wire.err)
+			return b->wire.err;
+		dns_put16(b->wire.data + start + 10, (uint16_t)rdlen);
+		if (b->wire.len - s->wire > 65535)
+			return DNS_ESPACE; /* cannot be sent in one message anyway */
+	}
+	s->len = (uint32_t)(b->wire.len - s->wire);
+	return b->wire.err ? b->wire.err : b->fix.err;
+}
+
+/* The target name of RR \p i in a rendered RRset, lowercase, and its offset in RDATA. */
+static bool add_target(const zones_rr_t *rr, uint8_t out[ZONES_NAME_MAX], uint16_t *off)
+{
+	uint16_t o;
+	switch (rr->type) {
+	case ZONES_T_NS: o = 0; break;
+	case ZONES_T_MX: o = 2; break;
+	case ZONES_T_SRV: o = 6; break;
+	default: return false;
+	}
+	if (rr->rdlen <= o)
+		return false;
+	size_t nl = zones_name_len(rr->rdata + o, rr->rdlen - o);
+	if (nl == 0)
+		return false;
+	memcpy(out, rr->rdata + o, nl);
+	zones_name_lower(out);
+	*off = o;
+	return true;
+}
+
+static int additionals_link(build_t *b, zones_rrset_t *s, const zones_node_t *owner,
+                            const zones_rr_t *rr, size_t count)
+{
+	s->add = (uint32_t)(b->add.len / sizeof(zones_add_t));
+	bool deleg = owner->flags & ZONES_N_DELEG;
+	for (size_t i = 0; i < count; i++) {
+		uint8_t t[ZONES_NAME_MAX];
+		uint16_t off;
+		if (!add_target(&rr[i], t, &off) || !zones_name_is_sub(t, b->c->apex))
+			continue;
+		size_t tl = zones_name_len(t, ZONES_NAME_MAX);
+		uint32_t n = find(b, t, tl, zones_name_hash(t, tl));
+		if (n == ZONES_NONE)
+			continue;
+		const zones_node_t *tn = &b->nodes[n];
+		bool has_addr = false;
+		for (uint32_t k = 0; k < tn->nrrset; k++) {
+			uint16_t ty = b->rrsets[tn->rrset + k].type;
+			has_addr |= ty == ZONES_T_A || ty == ZONES_T_AAAA;
+		}
+		if (!has_addr)
+			continue;
+		/* Glue below a cut is only for referrals (RFC 9471); authoritative
+		 * answers get only authoritative addresses. */
+		bool occluded = tn->flags & ZONES_N_OCCLUDED;
+		if (!deleg && occluded)
+			continue;
+		zones_add_t a = { .rr = (uint16_t)i, .name_off = off, .node = n,
+		                  .mandatory = deleg && zones_name_is_sub(t, b->wire.data + owner->name) };
+		dns_buf_append(&b->add, &a, sizeof a);
+		s->nadd++;
+	}
+	return b->add.err;
+}
+
+static void build_free(build_t *b)
+{
+	free(b->nodes);
+	free(b->table);
+	free(b->rrsets);
+	dns_buf_deinit(&b->wire);
+	dns_buf_deinit(&b->fix);
+	dns_buf_deinit(&b->add);
+}
+
+int zones_czone_build(const zones_content_t *c, uint32_t serial, zones_czone_t **out)
+{
+	build_t b = { .c = c, .apexlen = zones_name_len(c->apex, ZONES_NAME_MAX) };
+	dns_buf_init(&b.wire);
+	dns_buf_init(&b.fix);
+	dns_buf_init(&b.add);
+	int ret = DNS_ENOMEM;
+	unsigned apexlabels = zones_name_labels(c->apex);
+	uint64_t bound = 2;
+	for (size_t i = 0; i < c->n; i++)
+		bound += zones_name_labels(c->rr[i].owner) - apexlabels + 1;
+	uint32_t tsize = pow2_at_least(bound * 2);
+	if (!tsize || !(b.table = malloc(tsize * sizeof *b.table)))
+		goto out;
+	memset(b.table, 0xff, tsize * sizeof *b.table);
+	b.tmask = tsize - 1;
+
+	uint32_t apex = node_ensure(&b, c->apex);
+	if (apex == ZONES_NONE)
+		goto out;
+	/* Nodes and their RRsets; content is sorted, so a name's RRsets are one run. */
+	for (size_t i = 0; i < c->n;) {
+		uint32_t n = node_ensure(&b, c->rr[i].owner);
+		if (n == ZONES_NONE)
+			goto out;
+		b.nodes[n].rrset = b.nrrsets;
+		b.nodes[n].flags &= (uint16_t)~ZONES_N_ENT;
+		size_t j = i;
+		while (j < c->n && zones_name_cmp(c->rr[j].owner, c->rr[i].owner) == 0) {
+			size_t k = j;
+			while (k < c->n && c->rr[k].type == c->rr[j].type &&
+			       zones_name_cmp(c->rr[k].owner, c->rr[j].owner) == 0)
+				k++;
+			if ((ret = rrset_render(&b, &c->rr[j], k - j, ZONES_NONE)) != 0)
+				goto out;
+			uint16_t t = c->rr[j].type;
+			zones_node_t *nd = &b.nodes[n];
+			nd->nrrset++;
+			if (t == ZONES_T_NS && n != apex)
+				nd->flags |= ZONES_N_DELEG;
+			if (t == ZONES_T_CNAME || t == ZONES_T_DNAME) {
+				nd->flags |= t == ZONES_T_CNAME ? ZONES_N_CNAME : ZONES_N_DNAME;
+				uint8_t low[ZONES_NAME_MAX];
+				size_t tl = zones_name_len(c->rr[j].rdata, c->rr[j].rdlen);
+				if (tl == 0) {
+					ret = DNS_EMALF;
+					goto out;
+				}
+				memcpy(low, c->rr[j].rdata, tl);
+				zones_name_lower(low);
+				/* a name with both keeps the DNAME target: CNAME is refused beside it */
+				nd->cname = (uint32_t)b.wire.len;
+				dns_buf_append(&b.wire, low, tl);
+			}
+			j = k;
+		}
+		i = j;
+	}
+	ret = DNS_ENOMEM;
+	b.nodes[apex].flags |= ZONES_N_APEX;
+	/* Stops and wildcards, parents first (their indexes are smaller). */
+	for (uint32_t n = 0; n < b.nnodes; n++) {
+		zones_node_t *nd = &b.nodes[n];
+		if (n != apex) {
+			const uint8_t *name = b.wire.data + nd->name;
+			const uint8_t *pn = name + 1 + name[0];
+			size_t pl = nd->namelen - 1u - name[0];
+			uint32_t p = find(&b, pn, pl, zones_name_hash(pn, pl));
+			const zones_node_t *par = &b.nodes[p];
+			if (par->stop != ZONES_NONE)
+				nd->stop = par->stop;
+			else if (par->flags & ZONES_N_DNAME)
+				nd->stop = p;
+			else if (nd->flags & ZONES_N_DELEG)
+				nd->stop = n;
+			if (nd->stop != ZONES_NONE && nd->stop != n)
+				nd->flags |= ZONES_N_OCCLUDED;
+			if (name[0] == 1 && name[1] == '*')
+				b.nodes[p].wild = n;
+		}
+	}
+	/* Additional-section links, now that every node exists. */
+	for (size_t i = 0, r = 0; i < c->n; r++) {
+		size_t k = i;
+		while (k < c->n && c->rr[k].type == c->rr[i].type &&
+		       zones_name_cmp(c->rr[k].owner, c->rr[i].owner) == 0)
+			k++;
+		uint16_t t = c->rr[i].type;
+		if (t == ZONES_T_NS || t == ZONES_T_MX || t == ZONES_T_SRV) {
+			size_t ol = zones_name_len(c->rr[i].owner, ZONES_NAME_MAX);
+			uint32_t n = find(&b, c->rr[i].owner, ol, zones_name_hash(c->rr[i].owner, ol));
+			if ((ret = additionals_link(&b, &b.rrsets[r], &b.nodes[n], &c->rr[i], k - i)) != 0)
+				goto out;
+		}
+		i = k;
+	}
+	/* The SOA for negative answers: TTL = min(SOA TTL, MINIMUM), RFC 2308 3 and 5. */
+	const zones_rrset_t *soa = zones_node_rrset(&(zones_czone_t){ .rrsets = b.rrsets },
+	                                            &b.nodes[apex], ZONES_T_SOA);
+	if (!soa) {
+		ret = DNS_ENOSOA;
+		goto out;
+	}
+	uint32_t soa_idx = (uint32_t)(soa - b.rrsets);
+	for (size_t i = 0; i < c->n; i++) {
+		const zones_rr_t *rr = &c->rr[i];
+		if (rr->type == ZONES_T_SOA) {
+			uint32_t min = dns_get32(rr->rdata + rr->rdlen - 4);
+			if ((ret = rrset_render(&b, rr, 1, min < rr->ttl ? min : rr->ttl)) != 0)
+				goto out;
+			break;
+		}
+	}
+	ret = DNS_ENOMEM;
+	if (b.wire.err || b.fix.err || b.add.err || b.wire.len > UINT32_MAX)
+		goto out;
+
+	zones_czone_t *z = calloc(1, sizeof *z);
+	if (!z)
+		goto out;
+	/* the final table sized for the real node count */
+	uint32_t fsize = pow2_at_least((uint64_t)b.nnodes * 2);
+	z->table = malloc(fsize * sizeof *z->table);
+	if (!z->table) {
+		free(z);
+		goto out;
+	}
+	memset(z->table, 0xff, fsize * sizeof *z->table);
+	z->tmask = fsize - 1;
+	for (uint32_t n = 0; n < b.nnodes; n++)
+		for (uint32_t i = b.nodes[n].hash & z->tmask;; i = (i + 1) & z->tmask)
+			if (z->table[i] == ZONES_NONE) {
+				z->table[i] = n;
+				break;
+			}
+	z->serial = serial;
+	z->nodes = b.nodes;
+	z->nnodes = b.nnodes;
+	z->rrsets = b.rrsets;
+	z->wire = b.wire.data;
+	z->fix = (zones_fix_t *)b.fix.data;
+	z->add = (zones_add_t *)b.add.data;
+	z->apex = z->wire + z->nodes[apex].name;
+	z->apexlen = (uint8_t)b.apexlen;
+	z->apexlabels = (uint8_t)apexlabels;
+	z->apex_node = apex;
+	z->soa = soa_idx;
+	z->neg_soa = b.nrrsets - 1;
+	z->memsize = sizeof *z + fsize * 4 + b.capnodes * sizeof *b.nodes +
+	             b.caprrsets * sizeof *b.rrsets + b.wire.cap + b.fix.cap + b.add.cap;
+	/* ownership moved to z */
+	b.nodes = NULL;
+	b.rrsets = NULL;
+	dns_buf_init(&b.wire);
+	dns_buf_init(&b.fix);
+	dns_buf_init(&b.add);
+	*out = z;
+	ret = 0;
+out:
+	build_free(&b);
+	return ret;
+}
+
+void zones_czone_free(zones_czone_t *z)
+{
+	if (!z)
+		return;
+	free(z->nodes);
+	free(z->table);
+	free(z->rrsets);
+	free(z->wire);
+	free(z->fix);
+	free(z->add);
+	free(z);
+}

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The changes dnsctl makes, each one LMDB write transaction: either all of it
+ * is committed or nothing is.  Every change bumps the zone's generation, which
+ * is how dnsd learns which zones to rebuild.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "zones/zones.h"
+
+typedef struct {
+	const zones_content_t *c;
+	const uint8_t *apex;
+	const char *policy;
+	const zones_rr_t *rr;
+	const uint8_t *owner, *rdata;
+	uint16_t type, rdlen;
+	zones_change_t what;
+	char *err;
+	size_t errlen;
+} op_t;
+
+static int add_txn(dns_state_txn_t *txn, void *arg)
+{
+	op_t *op = arg;
+	zones_settings_t s;
+	int ret = zones_store_settings_get(txn, op->c->apex, &s);
+	if (ret == 0)
+		return DNS_EDUPZONE;
+	if (ret != DNS_ENOZONE)
+		return ret;
+	memset(&s, 0, sizeof s);
+	s.gen = 1;
+	s.created = (int64_t)time(NULL);
+	snprintf(s.policy, sizeof s.policy, "%s", op->policy ? op->policy : "");
+	if ((ret = zones_store_settings_put(txn, op->c->apex, &s)) != 0)
+		return ret;
+	return zones_store_replace(txn, op->c);
+}
+
+int zones_op_add(dns_state_t *st, const zones_content_t *c, const char *policy)
+{
+	op_t op = { .c = c, .policy = policy };
+	return dns_state_write(st, add_txn, &op);
+}
+
+static int import_txn(dns_state_txn_t *txn, void *arg)
+{
+	op_t *op = arg;
+	int ret = zones_store_touch(txn, op->c->apex);
+	if (ret)
+		return ret;
+	return zones_store_replace(txn, op->c);
+}
+
+int zones_op_import(dns_state_t *st, const zones_content_t *c)
+{
+	op_t op = { .c = c };
+	return dns_state_write(st, import_txn, &op);
+}
+
+static int policy_txn(dns_state_txn_t *txn, void *arg)
+{
+	op_t *op = arg;
+	zones_settings_t s;
+	int ret = zones_store_settings_get(txn, op->apex, &s);
+	if (ret)
+		return ret;
+	snprintf(s.policy, sizeof s.policy, "%s", op->policy);
+	s.gen++;
+	return zones_store_settings_put(txn, op->apex, &s);
+}
+
+int zones_op_policy_set(dns_state_t *st, const uint8_t *apex, const char *policy)
+{
+	op_t op = { .apex = apex, .policy = policy };
+	return dns_state_write(st, policy_txn, &op);
+}
+
+static int remove_txn(dns_state_txn_t *txn, void *arg)
+{
+	op_t *op = arg;
+	return zones_store_remove(txn, op->apex);
+}
+
+int zones_op_remove(dns_state_t *st, const uint8_t *apex)
+{
+	op_t op = { .apex = apex };
+	return dns_state_write(st, remove_txn, &op);
+}
+
+/* Write back the one RRset (owner, type) of \p c, or delete its key if empty. */
+static int rrset_store(dns_state_txn_t *txn, const zones_content_t *c, const uint8_t *owner,
+                       uint16_t type)
+{
+	size_t al = zones_name_len(c->apex, ZONES_NAME_MAX), ol = zones_name_len(owner, ZONES_NAME_MAX);
+	uint8_t key[2 * ZONES_NAME_MAX + 3];
+	memcpy(key, c->apex, al);
+	memcpy(key + al, owner, ol - al);
+	key[ol] = 0;
+	dns_put16(key + ol + 1, type);
+	dns_buf_t v;
+	dns_buf_init(&v);
+	for (size_t i = 0; i < c->n; i++) {
+		const zones_rr_t *rr = &c->rr[i];
+		if (rr->type != type || zones_name_cmp(rr->owner, owner) != 0)
+			continue;
+		if (v.len == 0)
+			dns_buf_u32(&v, rr->ttl);
+		dns_buf_u16(&v, rr->rdlen);
+		dns_buf_append(&v, rr->rdata, rr->rdlen);
+	}
+	int ret = v.err;
+	if (ret == 0 && v.len)
+		ret = dns_state_put(txn, DNS_DB_RECORDS, key, ol + 3, v.data, v.len);
+	else if (ret == 0)
+		ret = dns_state_del(txn, DNS_DB_RECORDS, key, ol + 3);
+	dns_buf_deinit(&v);
+	return ret == DNS_ENOENT ? 0 : ret;
+}
+
+static int record_add_txn(dns_state_txn_t *txn, void *arg)
+{
+	op_t *op = arg;
+	zones_content_t c;
+	zones_content_init(&c, op->apex);
+	zones_settings_t s;
+	int ret = zones_store_settings_get(txn, op->apex, &s);
+	if (ret == 0)
+		ret = zones_store_load(txn, op->apex, &c);
+	if (ret)
+		goto out;
+	const zones_rr_t *rr = op->rr;
+	op->what = ZONES_CHANGED;
+	bool ttl_differs = false;
+	for (size_t i = 0; i < c.n; i++) {
+		zones_rr_t *x = &c.rr[i];
+		if (x->type != rr->type || zones_name_cmp(x->owner, rr->owner) != 0)
+			continue;
+		if (x->ttl != rr->ttl)
+			ttl_differs = true;
+		x->ttl = rr->ttl; /* RFC 2181 5.2: one TTL per RRset */
+		if (x->rdlen == rr->rdlen && memcmp(x->rdata, rr->rdata, rr->rdlen) == 0)
+			op->what = ZONES_UNCHANGED;
+	}
+	if (op->what == ZONES_UNCHANGED && !ttl_differs)
+		goto out;
+	if (op->what == ZONES_UNCHANGED)
+		op->what = ZONES_TTL_CHANGED;
+	else if ((ret = zones_content_add(&c, rr->owner, rr->type, rr->ttl, rr->rdata, rr->rdlen, 0)))
+		goto out;
+	if ((ret = zones_content_validate(&c)) != 0) {
+		snprintf(op->err, op->errlen, "%s", c.err);
+		goto out;
+	}
+	if ((ret = rrset_store(txn, &c, rr->owner, rr->type)) == 0)
+		ret = zones_store_touch(txn, op->apex);
+out:
+	zones_content_deinit(&c);
+	return ret;
+}
+
+int zones_op_record_add(dns_state_t *st, const uint8_t *apex, const zones_rr_t *rr,
+                        zones_change_t *what, char *err, size_t errlen)
+{
+	op_t op = { .apex = apex, .rr = rr, .err = err, .errlen = errlen };
+	err[0] = 0;
+	if (!zones_name_is_sub(rr->owner, apex)) {
+		char o[1024], a[1024];
+		zones_name_print(rr->owner, o, sizeof o);
+		zones_name_print(apex, a, sizeof a);
+		snprintf(err, errlen, "%s is outside the zone %s", o, a);
+		return DNS_EOUTOFZONE;
+	}
+	int ret = dns_state_write(st, record_add_txn, &op);
+	*what = op.what;
+	return ret;
+}
+
+static int record_del_txn(dns_state_txn_t *txn, void *arg)
+{
+	op_t *op = arg;
+	zones_content_t c;
+	zones_content_init(&c, op->apex);
+	zones_settings_t s;
+	int ret = zones_store_settings_get(txn, op->apex, &s);
+	if (ret == 0)
+		ret = zones_store_load(txn, op->apex, &c);
+	if (ret)
+		goto out;
+	size_t w = 0, removed = 0;
+	for (size_t i = 0; i < c.n; i++) {
+		zones_rr_t *x = &c.rr[i];
+		bool match = x->type == op->type && zones_name_cmp(x->owner, op->owner) == 0 &&
+		             (!op->rdata || (x->rdlen == op->rdlen &&
+		                             memcmp(x->rdata, op->rdata, op->rdlen) == 0));
+		if (match) {
+			free(x->owner);
+			removed++;
+		} else {
+			c.rr[w++] = *x;
+		}
+	}
+	c.n = w;
+	if (removed == 0) {
+		ret = DNS_ENORECORD;
+		goto out;
+	}
+	if ((ret = zones_content_validate(&c)) != 0) {
+		snprintf(op->err, op->errlen, "%s", c.err);
+		goto out;
+	}
+	if ((ret = rrset_store(txn, &c, op->owner, op->type)) == 0)
+		ret = zones_store_touch(txn, op->apex);
+out:
+	zones_content_deinit(&c);
+	return ret;
+}
+
+int zones_op_record_del(dns_state_t *st, const uint8_t *apex, const uint8_t *owner, uint16_t type,
+                        const uint8_t *rdata, uint16_t rdlen, char *err, size_t errlen)
+{
+	op_t op = { .apex = apex, .owner = owner, .type = type, .rdata = rdata, .rdlen = rdlen,
+	            .err = err, .errlen = errlen };
+	err[0] = 0;
+	return dns_state_write(st, record_del_txn, &op);
+}
+
+int zones_op_load_served(dns_state_t *st, const uint8_t *apex, zones_content_t *c,
+                         zones_settings_t *settings, zones_served_t *sv, bool *served)
+{
+	dns_state_txn_t *txn;
+	int ret = dns_state_read_begin(st, &txn);
+	if (ret)
+		return ret;
+	*served = false;
+	ret = zones_store_settings_get(txn, apex, settings);
+	if (ret == 0)
+		ret = zones_store_load(txn, apex, c);
+	if (ret == 0) {
+		int r2 = zones_store_served_get(txn, apex, sv);
+		if (r2 == 0 && sv->gen == settings->gen) {
+			*served = true;
+			ret = zones_content_serial_set(c, sv->serial);
+		} else if (r2 != 0 && r2 != DNS_ENOENT) {
+			ret = r2;
+		}
+	}
+	dns_state_read_end(txn);
+	return ret;
+}
