@@ -189,3 +189,13 @@ void dns_buf_u32(dns_buf_t *b, uint32_t v);
 uint64_t dns_now_ms(void);
 /** \brief Fill \p buf from the system CSPRNG. \retval 0 or negated errno */
 _mustcheck_ int dns_random_bytes(void *buf, size_t len);
+
+/* ---- the control socket of a running dnsd --------------------------------- */
+
+/**
+ * \brief Send one command line to the dnsd serving \p dir and read its reply line.
+ * \retval 0 with \p reply set; -ENOENT or -ECONNREFUSED when no dnsd runs there;
+ *         -ETIMEDOUT, or another negated errno
+ */
+_mustcheck_ int dns_control_request(const char *dir, const char *cmd, char *reply, size_t len,
+                                    int timeout_ms);

@@ -27,6 +27,19 @@ typedef struct {
 	uint64_t queries, dropped, noerror, nxdomain, refused, formerr, notimp, servfail, truncated;
 } dnsd_engine_stats_t;
 
+static inline void dnsd_engine_stats_add(dnsd_engine_stats_t *sum, const dnsd_engine_stats_t *s)
+{
+	sum->queries += s->queries;
+	sum->dropped += s->dropped;
+	sum->noerror += s->noerror;
+	sum->nxdomain += s->nxdomain;
+	sum->refused += s->refused;
+	sum->formerr += s->formerr;
+	sum->notimp += s->notimp;
+	sum->servfail += s->servfail;
+	sum->truncated += s->truncated;
+}
+
 /** What the transport knows about a query. */
 typedef struct {
 	const uint8_t *data;

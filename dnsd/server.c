@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The main loop: opens the state, builds the first snapshot, starts the UDP
- * workers and TCP, then watches the state for commits (DESIGN.md section 3:
- * polling the last transaction id catches changes from any writer) and
- * handles signals: SIGHUP re-reads the config, SIGTERM/SIGINT stop.
+ * workers, TCP and the control socket, then watches the state for commits
+ * (DESIGN.md section 3: polling the last transaction id catches changes from
+ * any writer, the control socket makes them immediate) and handles signals:
+ * SIGHUP re-reads the config, SIGTERM/SIGINT stop.
  */
+#include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "dnsd/server_int.h"
 
 typedef struct {
@@ -19,10 +22,11 @@ typedef struct {
 	dnsd_epoch_t ep;
 	dnsd_udp_t *udp;
 	dnsd_tcp_t *tcp;
+	dnsd_control_t *control;
 	uv_timer_t poll;
 	uv_signal_t sig_term, sig_int, sig_hup;
 	uint64_t last_txn;
-	int exit_code;
+	time_t started;
 } server_t;
 
 static int rebuild(server_t *s)
@@ -40,40 +44,91 @@ static int rebuild(server_t *s)
 			zones_snapshot_free(snap);
 			return ret;
 		}
-		dns_log_debug("snapshot %llu published: %u zones in %llu ms",
-		              (unsigned long long)snap->generation, snap->nzones,
-		              (unsigned long long)(dns_now_ms() - t0));
+		dns_log_debug("snapshot %" PRIu64 " published: %u zones in %" PRIu64 " ms",
+		              snap->generation, snap->nzones, dns_now_ms() - t0);
 	}
 	return 0;
+}
+
+/* Rebuild if anything was committed since we last looked. */
+static int refresh(server_t *s)
+{
+	uint64_t txn = dns_state_last_txnid(s->st);
+	if (txn == s->last_txn)
+		return 0;
+	s->last_txn = txn;
+	int ret = rebuild(s);
+	/* our own serial writes moved the id too: do not rebuild for them */
+	s->last_txn = dns_state_last_txnid(s->st);
+	return ret;
 }
 
 static void poll_cb(uv_timer_t *t)
 {
 	server_t *s = t->data;
 	dnsd_epoch_reclaim(&s->ep);
-	uint64_t txn = dns_state_last_txnid(s->st);
-	if (txn == s->last_txn)
-		return;
-	s->last_txn = txn;
-	(void)rebuild(s);
-	/* our own serial writes moved the id too: do not rebuild for them */
-	s->last_txn = dns_state_last_txnid(s->st);
+	(void)refresh(s);
 }
 
-static void stop_all(server_t *s)
+static void reload(server_t *s, char *out, size_t len)
 {
-	uv_timer_stop(&s->poll);
-	uv_close((uv_handle_t *)&s->poll, NULL);
-	uv_close((uv_handle_t *)&s->sig_term, NULL);
-	uv_close((uv_handle_t *)&s->sig_int, NULL);
-	uv_close((uv_handle_t *)&s->sig_hup, NULL);
-	dnsd_tcp_stop(s->tcp);
-	uv_walk(s->loop, (uv_walk_cb)(void (*)(void))NULL, NULL);
+	dnsd_config_t fresh;
+	dnsd_config_defaults(&fresh);
+	char err[1200];
+	if (s->config_path && dnsd_config_load(&fresh, s->config_path, false, err, sizeof err)) {
+		dns_log_error("reload: %s (keeping the running configuration)", err);
+		snprintf(out, len, "error: %s", err);
+		return;
+	}
+	/* What changes live: logging.  Listen addresses, workers and the engine
+	 * settings (read by the workers without locks) need a restart. */
+	s->conf->log_level = fresh.log_level;
+	dns_log_level_set(fresh.log_level);
+	dns_log_info("configuration reloaded%s%s", s->config_path ? " from " : "",
+	             s->config_path ? s->config_path : "");
+	s->last_txn = 0; /* and look at the state again */
+	(void)refresh(s);
+	snprintf(out, len, "ok");
+}
+
+static void ctl_notify(void *arg, char *out, size_t len)
+{
+	server_t *s = arg;
+	int ret = refresh(s);
+	const zones_snapshot_t *snap = atomic_load(&s->ep.current);
+	if (ret)
+		snprintf(out, len, "error: %s", dns_strerror(ret));
+	else
+		snprintf(out, len, "ok generation %" PRIu64 " zones %u", snap ? snap->generation : 0,
+		         snap ? snap->nzones : 0);
+}
+
+static void ctl_status(void *arg, char *out, size_t len)
+{
+	server_t *s = arg;
+	dnsd_engine_stats_t st = { 0 };
+	dnsd_udp_stats(s->udp, &st);
+	dnsd_tcp_stats(s->tcp, &st);
+	const zones_snapshot_t *snap = atomic_load(&s->ep.current);
+	snprintf(out, len,
+	         "{\"version\": \"%s\", \"uptime\": %lld, \"zones\": %u, \"generation\": %" PRIu64
+	         ", \"queries\": %" PRIu64 ", \"noerror\": %" PRIu64 ", \"nxdomain\": %" PRIu64
+	         ", \"refused\": %" PRIu64 ", \"formerr\": %" PRIu64 ", \"notimp\": %" PRIu64
+	         ", \"other_rcode\": %" PRIu64 ", \"truncated\": %" PRIu64 ", \"dropped\": %" PRIu64
+	         ", \"tcp_clients\": %u}",
+	         PACKAGE_VERSION, (long long)(time(NULL) - s->started), snap ? snap->nzones : 0,
+	         snap ? snap->generation : 0, st.queries, st.noerror, st.nxdomain, st.refused,
+	         st.formerr, st.notimp, st.servfail, st.truncated, st.dropped,
+	         dnsd_tcp_clients(s->tcp));
+}
+
+static void ctl_reload(void *arg, char *out, size_t len)
+{
+	reload(arg, out, len);
 }
 
 static void close_any(uv_handle_t *h, void *arg)
 {
-	(void)arg;
 	if (!uv_is_closing(h))
 		uv_close(h, NULL);
 }
@@ -82,66 +137,50 @@ static void signal_cb(uv_signal_t *h, int signum)
 {
 	server_t *s = h->data;
 	if (signum == SIGHUP) {
-		dnsd_config_t fresh;
-		dnsd_config_defaults(&fresh);
-		char err[1200];
-		if (s->config_path &&
-		    dnsd_config_load(&fresh, s->config_path, false, err, sizeof err) != 0) {
-			dns_log_error("reload: %s (keeping the running configuration)", err);
-			return;
-		}
-		/* What can change live: logging and the engine's answers.  Listen
-		 * addresses and workers need a restart. */
-		s->conf->log_level = fresh.log_level;
-		dns_log_level_set(fresh.log_level);
-		dns_log_info("configuration reloaded%s%s", s->config_path ? " from " : "",
-		             s->config_path ? s->config_path : "");
-		s->last_txn = 0; /* and look at the state again */
+		char out[1300];
+		reload(s, out, sizeof out);
 		return;
 	}
 	dns_log_info("stopping (signal %d)", signum);
-	uv_timer_stop(&s->poll);
-	uv_close((uv_handle_t *)&s->poll, NULL);
-	uv_close((uv_handle_t *)&s->sig_term, NULL);
-	uv_close((uv_handle_t *)&s->sig_int, NULL);
-	uv_close((uv_handle_t *)&s->sig_hup, NULL);
+	dnsd_control_stop(s->control);
 	dnsd_tcp_stop(s->tcp);
 	uv_walk(s->loop, close_any, NULL);
 }
 
 int dnsd_server_run(dnsd_config_t *conf, const char *config_path)
 {
-	server_t s = { .conf = conf, .config_path = config_path };
-	(void)stop_all;
+	server_t s = { .conf = conf, .config_path = config_path, .started = time(NULL) };
 	int ret = dns_state_open(conf->state_dir, false, &s.st);
 	if (ret) {
 		dns_log_error("cannot open state %s: %s", conf->state_dir, dns_strerror(ret));
 		return ret;
 	}
-	unsigned nreaders = dnsd_udp_threads(conf);
-	if ((ret = dnsd_epoch_init(&s.ep, nreaders)) != 0 ||
+	if ((ret = dnsd_epoch_init(&s.ep, dnsd_udp_threads(conf))) != 0 ||
 	    (ret = dnsd_builder_new(s.st, &s.builder)) != 0) {
 		dns_state_close(s.st);
 		return ret;
 	}
-	s.last_txn = dns_state_last_txnid(s.st);
 	uint64_t t0 = dns_now_ms();
-	if ((ret = rebuild(&s)) != 0)
+	s.last_txn = 0;
+	if ((ret = refresh(&s)) != 0)
 		goto out;
-	s.last_txn = dns_state_last_txnid(s.st);
 	const zones_snapshot_t *snap = atomic_load(&s.ep.current);
-	dns_log_info("%u zones ready in %llu ms", snap ? snap->nzones : 0,
-	             (unsigned long long)(dns_now_ms() - t0));
+	dns_log_info("%u zones ready in %" PRIu64 " ms", snap ? snap->nzones : 0, dns_now_ms() - t0);
 	if (!snap) {
 		zones_snapshot_t *empty;
-		if ((ret = zones_snapshot_new(NULL, 0, 0, &empty)) != 0 ||
-		    (ret = dnsd_epoch_publish(&s.ep, empty)) != 0)
+		if ((ret = zones_snapshot_new(NULL, 0, 0, &empty)) != 0)
 			goto out;
+		if ((ret = dnsd_epoch_publish(&s.ep, empty)) != 0) {
+			zones_snapshot_free(empty);
+			goto out;
+		}
 	}
 	s.loop = uv_default_loop();
-	if ((ret = dnsd_tcp_start(s.loop, conf, &s.ep, &s.tcp)) != 0)
+	if ((ret = dnsd_tcp_start(s.loop, conf, &s.ep, &s.tcp)) != 0 ||
+	    (ret = dnsd_udp_start(conf, &s.ep, 0, &s.udp)) != 0)
 		goto out_loop;
-	if ((ret = dnsd_udp_start(conf, &s.ep, 0, &s.udp)) != 0)
+	dnsd_control_ops_t ops = { ctl_notify, ctl_status, ctl_reload, &s };
+	if ((ret = dnsd_control_start(s.loop, conf->state_dir, &ops, &s.control)) != 0)
 		goto out_loop;
 	for (unsigned i = 0; i < conf->nlisten; i++)
 		dns_log_info("listening on %s (UDP and TCP)", conf->listen[i].text);
@@ -156,18 +195,19 @@ int dnsd_server_run(dnsd_config_t *conf, const char *config_path)
 		uv_signal_start(sigs[i], signal_cb, nums[i]);
 	}
 	signal(SIGPIPE, SIG_IGN);
-	dns_log_info("dnsd started");
+	dns_log_info("dnsd %s started, state %s", PACKAGE_VERSION, conf->state_dir);
 	uv_run(s.loop, UV_RUN_DEFAULT);
 	ret = 0;
 out_loop:
 	if (ret && s.loop) {
-		if (s.tcp)
-			dnsd_tcp_stop(s.tcp);
+		dnsd_control_stop(s.control);
+		dnsd_tcp_stop(s.tcp);
 		uv_walk(s.loop, close_any, NULL);
 		uv_run(s.loop, UV_RUN_DEFAULT);
 	}
 	dnsd_udp_stop(s.udp);
 	dnsd_tcp_free(s.tcp);
+	dnsd_control_free(s.control);
 	if (s.loop)
 		uv_loop_close(s.loop);
 out:

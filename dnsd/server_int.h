@@ -62,7 +62,23 @@ int dnsd_tcp_start(uv_loop_t *loop, dnsd_config_t *conf, dnsd_epoch_t *ep, dnsd_
 void dnsd_tcp_stop(dnsd_tcp_t *t);
 /** After the loop has run the close callbacks. */
 void dnsd_tcp_free(dnsd_tcp_t *t);
+void dnsd_tcp_stats(dnsd_tcp_t *t, dnsd_engine_stats_t *sum);
+unsigned dnsd_tcp_clients(const dnsd_tcp_t *t);
 
 /* Refuse an address another process is already bound to: with SO_REUSEPORT
  * a second bind would succeed silently and split the traffic. */
 int dnsd_addr_check_free(const dnsd_listen_t *l, int socktype);
+
+/* The control socket (control.c). Each op writes a one-line reply. */
+typedef struct {
+	void (*notify)(void *arg, char *reply, size_t len);
+	void (*status)(void *arg, char *reply, size_t len);
+	void (*reload)(void *arg, char *reply, size_t len);
+	void *arg;
+} dnsd_control_ops_t;
+typedef struct dnsd_control dnsd_control_t;
+int dnsd_control_start(uv_loop_t *loop, const char *dir, const dnsd_control_ops_t *ops,
+                       dnsd_control_t **out);
+void dnsd_control_stop(dnsd_control_t *c);
+/** After the loop has run the close callbacks. */
+void dnsd_control_free(dnsd_control_t *c);

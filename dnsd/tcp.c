@@ -262,3 +262,15 @@ void dnsd_tcp_free(dnsd_tcp_t *t)
 	free(t->out);
 	free(t);
 }
+
+void dnsd_tcp_stats(dnsd_tcp_t *t, dnsd_engine_stats_t *sum)
+{
+	if (!t)
+		return;
+	dnsd_engine_stats_add(sum, &t->eng.stats);
+}
+
+unsigned dnsd_tcp_clients(const dnsd_tcp_t *t)
+{
+	return t ? t->nconns : 0;
+}

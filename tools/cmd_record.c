@@ -34,6 +34,8 @@ static int record_add(ctl_t *ctl, int argc, char **argv)
 		return ctl_fail("zone %s does not exist", argv[0]);
 	if (ret)
 		return ctl_fail("record add: %s", err[0] ? err : dns_strerror(ret));
+	if (what != ZONES_UNCHANGED)
+		ctl_notify(ctl);
 	if (what == ZONES_UNCHANGED)
 		printf("unchanged, already present: %s\n", line);
 	else if (what == ZONES_TTL_CHANGED)
@@ -76,6 +78,7 @@ static int record_del(ctl_t *ctl, int argc, char **argv)
 		                argc == 4 ? " with that data" : "", argv[0]);
 	if (ret)
 		return ctl_fail("record del: %s", err[0] ? err : dns_strerror(ret));
+	ctl_notify(ctl);
 	return 0;
 }
 

@@ -81,15 +81,16 @@ static int zone_add(ctl_t *ctl, int argc, char **argv)
 		int e = zones_op_add(st, &c, policy ? policy : "");
 		char an[1024];
 		zones_name_print(apex, an, sizeof an);
-		if (e == DNS_EDUPZONE)
+		if (e == DNS_EDUPZONE) {
 			ret = ctl_fail("zone %s already exists (use zone import to replace its records)", an);
-		else if (e)
+		} else if (e) {
 			ret = ctl_fail("zone %s: %s", an, dns_strerror(e));
-		else if (!ctl->json)
-			printf("zone %s added (%zu records)\n", an, c.n);
-		else {
-			json_t *j = json_pack("{s:s, s:I}", "zone", an, "records", (json_int_t)c.n);
-			ctl_json_print(j);
+		} else {
+			ctl_notify(ctl);
+			if (ctl->json)
+				ctl_json_print(json_pack("{s:s, s:I}", "zone", an, "records", (json_int_t)c.n));
+			else
+				printf("zone %s added (%zu records)\n", an, c.n);
 		}
 	}
 	zones_content_deinit(&c);
@@ -115,8 +116,10 @@ static int zone_import(ctl_t *ctl, int argc, char **argv)
 			ret = ctl_fail("zone %s does not exist (use zone add)", an);
 		else if (e)
 			ret = ctl_fail("zone %s: %s", an, dns_strerror(e));
-		else
+		else {
+			ctl_notify(ctl);
 			printf("zone %s: %zu records imported\n", an, c.n);
+		}
 	}
 	zones_content_deinit(&c);
 	return ret;
@@ -147,6 +150,7 @@ static int zone_set(ctl_t *ctl, int argc, char **argv)
 		return ctl_fail("zone %s does not exist", name);
 	if (e)
 		return ctl_fail("zone %s: %s", name, dns_strerror(e));
+	ctl_notify(ctl);
 	return 0;
 }
 
@@ -310,6 +314,7 @@ static int zone_remove(ctl_t *ctl, int argc, char **argv)
 		return ctl_fail("zone %s does not exist", argv[0]);
 	if (e)
 		return ctl_fail("zone %s: %s", argv[0], dns_strerror(e));
+	ctl_notify(ctl);
 	return 0;
 }
 

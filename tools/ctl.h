@@ -13,7 +13,7 @@ typedef struct {
 } ctl_t;
 
 typedef struct {
-	const char *group, *verb;
+	const char *group, *verb; /* verb NULL: the group is the whole command */
 	int (*run)(ctl_t *ctl, int argc, char **argv);
 	const char *args;  /* synopsis after "dnsctl GROUP VERB" */
 	const char *help;  /* what it does, and its options */
@@ -21,6 +21,10 @@ typedef struct {
 
 extern const ctl_cmd_t ctl_zone_cmds[];
 extern const ctl_cmd_t ctl_record_cmds[];
+extern const ctl_cmd_t ctl_server_cmds[];
+
+/** Tell a running dnsd the state changed; returns once it serves the change. */
+void ctl_notify(ctl_t *ctl);
 
 /** Open the state (creating it) or say why not; \retval 0 or exit code */
 int ctl_state(ctl_t *ctl, dns_state_t **st);

@@ -7,7 +7,7 @@
 #include <string.h>
 #include "tools/ctl.h"
 
-static const ctl_cmd_t *const tables[] = { ctl_zone_cmds, ctl_record_cmds, NULL };
+static const ctl_cmd_t *const tables[] = { ctl_zone_cmds, ctl_record_cmds, ctl_server_cmds, NULL };
 
 int ctl_fail(const char *fmt, ...)
 {
@@ -69,7 +69,21 @@ bool ctl_wants_help(int argc, char **argv)
 
 void ctl_cmd_usage(const ctl_cmd_t *c, FILE *f)
 {
-	fprintf(f, "usage: dnsctl [-D STATEDIR] %s %s %s\n\n%s\n", c->group, c->verb, c->args, c->help);
+	fprintf(f, "usage: dnsctl [-D STATEDIR] %s%s%s %s\n\n%s\n", c->group, c->verb ? " " : "",
+	        c->verb ? c->verb : "", c->args, c->help);
+}
+
+void ctl_notify(ctl_t *ctl)
+{
+	char reply[256];
+	int ret = dns_control_request(ctl->state_dir, "notify", reply, sizeof reply, 10000);
+	if (ret == -ENOENT || ret == -ECONNREFUSED)
+		return; /* no dnsd running: it reads the state when it starts */
+	if (ret)
+		fprintf(stderr, "dnsctl: warning: dnsd did not confirm the change (%s); it will pick "
+		                "it up by itself\n", dns_strerror(ret));
+	else if (strncmp(reply, "ok", 2) != 0)
+		fprintf(stderr, "dnsctl: warning: dnsd: %s\n", reply);
 }
 
 static void usage(FILE *f)
@@ -84,7 +98,8 @@ static void usage(FILE *f)
 	           "Commands:\n");
 	for (int t = 0; tables[t]; t++)
 		for (const ctl_cmd_t *c = tables[t]; c->group; c++)
-			fprintf(f, "  %s %s %s\n", c->group, c->verb, c->args);
+			fprintf(f, "  %s%s%s %s\n", c->group, c->verb ? " " : "", c->verb ? c->verb : "",
+			        c->args);
 	fprintf(f, "\nSee dnsctl(8) in doc/dnsctl.md.\n");
 }
 
@@ -148,10 +163,13 @@ int main(int argc, char **argv)
 			if (strcmp(cmd->group, group))
 				continue;
 			group_known = true;
-			if (!verb || strcmp(cmd->verb, verb))
+			int skip = 2;
+			if (!cmd->verb)
+				skip = 1; /* a command without a verb: "status", "reload" */
+			else if (!verb || strcmp(cmd->verb, verb))
 				continue;
-			int cargc = argc - optind - 2;
-			char **cargv = argv + optind + 2;
+			int cargc = argc - optind - skip;
+			char **cargv = argv + optind + skip;
 			if (ctl_wants_help(cargc, cargv)) {
 				ctl_cmd_usage(cmd, stdout);
 				return 0;

@@ -18,6 +18,17 @@
 #define SETTINGS_V1 1
 #define SERVED_V1 1
 
+static int settings_parse(const uint8_t *v, size_t vl, zones_settings_t *out)
+{
+	if (vl < 18 || v[0] != SETTINGS_V1 || vl != 18u + v[17] || v[17] >= sizeof out->policy)
+		return DNS_ESCHEMA;
+	memset(out, 0, sizeof *out);
+	out->gen = dns_get64(v + 1);
+	out->created = (int64_t)dns_get64(v + 9);
+	memcpy(out->policy, v + 18, v[17]);
+	return 0;
+}
+
 int zones_store_settings_get(dns_state_txn_t *txn, const uint8_t *apex, zones_settings_t *out)
 {
 	const uint8_t *v;
@@ -28,13 +39,7 @@ int zones_store_settings_get(dns_state_txn_t *txn, const uint8_t *apex, zones_se
 		return DNS_ENOZONE;
 	if (ret)
 		return ret;
-	if (vl < 18 || v[0] != SETTINGS_V1 || vl != 18u + v[17] || v[17] >= sizeof out->policy)
-		return DNS_ESCHEMA;
-	memset(out, 0, sizeof *out);
-	out->gen = dns_get64(v + 1);
-	out->created = (int64_t)dns_get64(v + 9);
-	memcpy(out->policy, v + 18, v[17]);
-	return 0;
+	return settings_parse(v, vl, out);
 }
 
 int zones_store_settings_put(dns_state_txn_t *txn, const uint8_t *apex, const zones_settings_t *s)
@@ -72,7 +77,7 @@ static int list_one(const uint8_t *k, size_t kl, const uint8_t *v, size_t vl, vo
 	if (zones_name_len(k, kl) != kl)
 		return DNS_ESCHEMA;
 	zones_settings_t s;
-	int ret = zones_store_settings_get(lc->txn, k, &s);
+	int ret = settings_parse(v, vl, &s);
 	if (ret)
 		return ret;
 	return lc->fn(k, &s, lc->arg);

@@ -61,6 +61,25 @@ if dt_alive $sp; then dt_not_ok "a second dnsd on a taken port exits"; kill $sp;
 		"$rc:$(grep -c "cannot listen on 127.0.0.1@$P" "$DT_TMP/second.log")" "1:1"
 fi
 
+# a second dnsd on the same state (other port): refused, it would write serials too
+dt_free_port P2
+"$DNSD" -D "$S" -l 127.0.0.1@$P2 -f >"$DT_TMP/third.log" 2>&1 &
+sp=$!
+for i in $(seq 1 30); do dt_alive $sp || break; sleep 0.1; done
+if dt_alive $sp; then dt_not_ok "a second dnsd on the same state exits"; kill $sp; else
+	wait $sp; rc=$?
+	expect_eq "a second dnsd on the same state exits non-zero, saying why" \
+		"$rc:$(grep -c "another dnsd is already serving" "$DT_TMP/third.log")" "1:1"
+fi
+expect_eq "dnsctl status: 1 zone" \
+	"$(ctl status --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["zones"])')" 1
+
+# a change is served as soon as dnsctl returns (it waits for dnsd over the control socket)
+ctl record add example.test now 300 A 192.0.2.77 >/dev/null
+expect_eq "served when dnsctl returns" "$(q +short now.example.test A)" "192.0.2.77"
+ctl record del example.test now A >/dev/null
+expect_eq "serial after add+del of the same record" "$(q +short example.test SOA | awk '{print $3}')" 2026010102
+
 # a change while dnsd runs is served within a second, with a higher serial
 check "record add" ctl record add example.test new 300 TXT '"v=spf1 mx -all"'
 t0=$(date +%s%N); got=""
@@ -68,35 +87,35 @@ for i in $(seq 1 40); do got=$(q +short new.example.test TXT); [ -n "$got" ] && 
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 expect_eq "new record served" "$got" '"v=spf1 mx -all"'
 if [ "$ms" -le 1000 ]; then dt_ok "served within 1 s (${ms} ms)"; else dt_not_ok "served within 1 s (${ms} ms)"; fi
-expect_eq "serial increased by one" "$(q +short example.test SOA | awk '{print $3}')" 2026010101
+expect_eq "serial increased by one" "$(q +short example.test SOA | awk '{print $3}')" 2026010103
 ctl record add example.test www 300 CNAME ns1 >/dev/null 2>"$DT_TMP/err"
 expect_eq "CNAME beside an A is refused, naming the record" "$?:$(grep -c 'www.example.test. CNAME' "$DT_TMP/err")" "1:1"
 ctl record add example.test www.other.test. 300 A 192.0.2.9 >/dev/null 2>"$DT_TMP/err"
 expect_eq "out-of-zone record refused" "$?" 1
 ctl record del example.test @ NS >/dev/null 2>"$DT_TMP/err"
 expect_eq "deleting the apex NS refused" "$?:$(grep -c 'no NS records at its apex' "$DT_TMP/err")" "1:1"
-expect_eq "serial unchanged by refused changes" "$(q +short example.test SOA | awk '{print $3}')" 2026010101
+expect_eq "serial unchanged by refused changes" "$(q +short example.test SOA | awk '{print $3}')" 2026010103
 check "record del" ctl record del example.test new TXT
 sleep 0.5
 expect_eq "deleted record gone: NXDOMAIN" "$(q new.example.test TXT | grep -o 'status: [A-Z]*')" "status: NXDOMAIN"
-expect_eq "serial up again" "$(q +short example.test SOA | awk '{print $3}')" 2026010102
+expect_eq "serial up again" "$(q +short example.test SOA | awk '{print $3}')" 2026010104
 
 # export -> import round trip keeps the content (and the serial does not move)
 check "zone export" ctl zone export example.test -o "$DT_TMP/exported.zone"
 check "zone import of the export" ctl zone import example.test "$DT_TMP/exported.zone"
 sleep 0.5
-expect_eq "re-import of identical content keeps the serial" "$(q +short example.test SOA | awk '{print $3}')" 2026010102
+expect_eq "re-import of identical content keeps the serial" "$(q +short example.test SOA | awk '{print $3}')" 2026010104
 ctl zone export example.test > "$DT_TMP/exported2.zone"
 check "export after import is identical" cmp "$DT_TMP/exported.zone" "$DT_TMP/exported2.zone"
 expect_eq "zone show --json names the serial" \
-	"$(ctl zone show example.test --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["serial"])')" 2026010102
+	"$(ctl zone show example.test --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["serial"])')" 2026010104
 
 # restart: the same serial for the same content
 dt_stop $DPID
 dt_start dnsd "$DT_TMP/dnsd2.log" "$DNSD" -D "$S" -l 127.0.0.1@$P -f
 DPID=$DT_PID
 dt_wait_dns 127.0.0.1 "$P" example.test 10 "$DPID" || dt_log_tail "$DT_TMP/dnsd2.log"
-expect_eq "after a restart: same serial" "$(q +short example.test SOA | awk '{print $3}')" 2026010102
+expect_eq "after a restart: same serial" "$(q +short example.test SOA | awk '{print $3}')" 2026010104
 kill -HUP $DPID; sleep 0.3
 if dt_alive $DPID && grep -q "configuration reloaded" "$DT_TMP/dnsd2.log"; then dt_ok "SIGHUP reloads"; else dt_not_ok "SIGHUP reloads"; fi
 
