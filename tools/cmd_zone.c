@@ -52,12 +52,82 @@ static int content_skeleton(zones_content_t *c)
 	return ret ? ctl_fail("%s", dns_strerror(ret)) : 0;
 }
 
+/* zone add --batch LIST: "NAME ZONEFILE" per line, all in one transaction. */
+static int zone_add_batch(ctl_t *ctl, const char *list, const char *policy)
+{
+	FILE *f = strcmp(list, "-") ? fopen(list, "r") : stdin;
+	if (!f)
+		return ctl_fail("cannot read %s: %s", list, strerror(errno));
+	zones_content_t **cs = NULL;
+	size_t n = 0, cap = 0;
+	char line[4200];
+	unsigned lineno = 0;
+	int ret = 0;
+	while (ret == 0 && fgets(line, sizeof line, f)) {
+		lineno++;
+		char name[1100], file[3000];
+		if (line[0] == '#' || strspn(line, " \t\r\n") == strlen(line))
+			continue;
+		if (sscanf(line, "%1099s %2999s", name, file) != 2) {
+			ret = ctl_fail("%s:%u: expected NAME ZONEFILE", list, lineno);
+			break;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			zones_content_t **x = realloc(cs, cap * sizeof *x);
+			if (!x) {
+				ret = ctl_fail("out of memory");
+				break;
+			}
+			cs = x;
+		}
+		uint8_t apex[ZONES_NAME_MAX];
+		if ((ret = ctl_zone_arg(name, apex)) != 0)
+			break;
+		zones_content_t *c = malloc(sizeof *c);
+		if (!c) {
+			ret = ctl_fail("out of memory");
+			break;
+		}
+		zones_content_init(c, apex);
+		cs[n++] = c;
+		/* the content keeps a pointer to its source name for messages */
+		ret = content_from_file(c, file);
+		c->source = NULL;
+	}
+	if (f != stdin)
+		fclose(f);
+	dns_state_t *st;
+	if (ret == 0 && (ret = ctl_state(ctl, &st)) == 0) {
+		size_t failed = 0;
+		int e = zones_op_add_many(st, cs, n, policy, &failed);
+		char an[1024];
+		if (e == DNS_EDUPZONE) {
+			zones_name_print(cs[failed]->apex, an, sizeof an);
+			ret = ctl_fail("zone %s already exists; no zone of %s was added", an, list);
+		} else if (e) {
+			ret = ctl_fail("%s: %s; no zone was added", list, dns_strerror(e));
+		} else {
+			ctl_notify(ctl);
+			printf("%zu zones added\n", n);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		zones_content_deinit(cs[i]);
+		free(cs[i]);
+	}
+	free(cs);
+	return ret;
+}
+
 static int zone_add(ctl_t *ctl, int argc, char **argv)
 {
-	const char *file = NULL, *policy = NULL, *name = NULL;
+	const char *file = NULL, *policy = NULL, *name = NULL, *batch = NULL;
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--file") && i + 1 < argc)
 			file = argv[++i];
+		else if (!strcmp(argv[i], "--batch") && i + 1 < argc)
+			batch = argv[++i];
 		else if (!strcmp(argv[i], "--dnssec") && i + 1 < argc) {
 			if (policy_arg(argv[++i], &policy))
 				return 1;
@@ -67,6 +137,11 @@ static int zone_add(ctl_t *ctl, int argc, char **argv)
 			name = argv[i];
 		else
 			return ctl_fail("zone add: unexpected argument '%s'", argv[i]);
+	}
+	if (batch) {
+		if (name || file)
+			return ctl_fail("zone add: --batch takes no NAME or --file");
+		return zone_add_batch(ctl, batch, policy ? policy : "");
 	}
 	if (!name)
 		return ctl_fail("zone add: missing NAME (see dnsctl zone add --help)");
@@ -319,12 +394,14 @@ static int zone_remove(ctl_t *ctl, int argc, char **argv)
 }
 
 const ctl_cmd_t ctl_zone_cmds[] = {
-	{ "zone", "add", zone_add, "NAME [--file ZONEFILE] [--dnssec POLICY|off]",
+	{ "zone", "add", zone_add, "NAME [--file ZONEFILE] [--dnssec POLICY|off] | --batch LIST",
 	  "Create zone NAME, from ZONEFILE (master-file format, RFC 1035 5) or, without one,\n"
 	  "with an SOA and an NS record for ns1.NAME to be completed with record add.\n"
 	  "The zone must have one SOA and NS records at its apex, no owner outside it and\n"
 	  "no CNAME beside other data; anything else is refused and nothing is stored.\n"
 	  "  --file ZONEFILE   records to start with\n"
+	  "  --batch LIST      add many zones in one transaction, all or none: LIST (or - for\n"
+	  "                    standard input) has one \"NAME ZONEFILE\" per line\n"
 	  "  --dnssec off      serve unsigned (the only choice until signing is available)" },
 	{ "zone", "import", zone_import, "NAME ZONEFILE",
 	  "Replace all static records of the existing zone NAME by those in ZONEFILE,\n"

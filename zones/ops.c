@@ -11,6 +11,8 @@
 
 typedef struct {
 	const zones_content_t *c;
+	zones_content_t *const *many;
+	size_t nmany, failed;
 	const uint8_t *apex;
 	const char *policy;
 	const zones_rr_t *rr;
@@ -43,6 +45,29 @@ int zones_op_add(dns_state_t *st, const zones_content_t *c, const char *policy)
 {
 	op_t op = { .c = c, .policy = policy };
 	return dns_state_write(st, add_txn, &op);
+}
+
+static int add_many_txn(dns_state_txn_t *txn, void *arg)
+{
+	op_t *op = arg;
+	for (size_t i = 0; i < op->nmany; i++) {
+		op->c = op->many[i];
+		int ret = add_txn(txn, op);
+		if (ret) {
+			op->failed = i;
+			return ret;
+		}
+	}
+	return 0;
+}
+
+int zones_op_add_many(dns_state_t *st, zones_content_t *const *c, size_t n, const char *policy,
+                      size_t *failed)
+{
+	op_t op = { .many = c, .nmany = n, .policy = policy };
+	int ret = dns_state_write(st, add_many_txn, &op);
+	*failed = op.failed;
+	return ret;
 }
 
 static int import_txn(dns_state_txn_t *txn, void *arg)

@@ -323,6 +323,12 @@ static inline zones_czone_t *zones_snapshot_get(const zones_snapshot_t *s, const
  * \retval 0, DNS_EDUPZONE, MDB_*
  */
 _mustcheck_ int zones_op_add(dns_state_t *st, const zones_content_t *c, const char *policy);
+/**
+ * \brief Create \p n zones in one transaction: all of them or none.
+ * \retval 0; DNS_EDUPZONE with \p *failed the index of a zone that exists; MDB_*
+ */
+_mustcheck_ int zones_op_add_many(dns_state_t *st, zones_content_t *const *c, size_t n,
+                                  const char *policy, size_t *failed);
 /** \brief Replace the static records of an existing zone. \retval 0, DNS_ENOZONE, MDB_* */
 _mustcheck_ int zones_op_import(dns_state_t *st, const zones_content_t *c);
 /** \brief Change the DNSSEC policy ("" = unsigned). \retval 0, DNS_ENOZONE, MDB_* */
