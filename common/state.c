@@ -275,7 +275,7 @@ int dns_state_scan(dns_state_txn_t *txn, dns_db_t db, const void *prefix, size_t
 	MDB_val k = { plen, (void *)prefix }, v;
 	ret = mdb_cursor_get(cur, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
 	while (ret == 0) {
-		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+		if (plen && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0))
 			break;
 		ret = fn(k.mv_data, k.mv_size, v.mv_data, v.mv_size, arg);
 		if (ret != 0)

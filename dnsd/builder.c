@@ -58,6 +58,8 @@ static int entry_cmp(const void *a, const void *b)
 
 static entry_t *entry_find(dnsd_builder_t *b, const uint8_t *apex)
 {
+	if (b->n == 0)
+		return NULL;
 	entry_t key;
 	memcpy(key.apex, apex, zones_name_len(apex, ZONES_NAME_MAX));
 	return bsearch(&key, b->e, b->n, sizeof *b->e, entry_cmp);

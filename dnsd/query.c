@@ -159,7 +159,16 @@ int dnsd_engine_answer(dnsd_engine_t *eng, const zones_snapshot_t *snap, const d
 	size_t o = 12;
 	int perr = 0;
 	if (qd != 1) {
-		perr = -1; /* RFC 1035 4.1.2: we answer exactly one question */
+		/* RFC 1035 4.1.2: we answer exactly one question.  Still look for an
+		 * OPT: RFC 6891 7 wants one in the answer if the query had one. */
+		perr = -1;
+		size_t p = 12;
+		for (unsigned i = 0; i < qd && p; i++) {
+			p = name_skip(m, len, p);
+			p = (p && p + 4 <= len) ? p + 4 : 0;
+		}
+		if (p)
+			(void)sections_parse(&r, eng->conf, m, len, p);
 	} else if (qname_parse(&r, m, len, &o) || o + 4 > len) {
 		perr = -1;
 	} else {
@@ -172,9 +181,7 @@ int dnsd_engine_answer(dnsd_engine_t *eng, const zones_snapshot_t *snap, const d
 		r.len = o;
 		perr = sections_parse(&r, eng->conf, m, len, o);
 	}
-	if (perr == -1 && !r.edns) {
-		r.rcode = RCODE_FORMERR;
-	} else if (perr == -1) {
+	if (perr == -1) {
 		r.rcode = RCODE_FORMERR;
 	} else if (perr == -2) {
 		r.rcode = RCODE_BADVERS; /* RFC 6891 6.1.3 */
@@ -185,11 +192,13 @@ int dnsd_engine_answer(dnsd_engine_t *eng, const zones_snapshot_t *snap, const d
 	} else if (r.qclass != 1) {
 		r.rcode = RCODE_REFUSED;
 		r.ede = EDE_NOT_AUTHORITATIVE;
+	} else if (r.qtype == ZONES_T_AXFR && !in->tcp) {
+		r.rcode = RCODE_FORMERR; /* RFC 5936 4.2: AXFR only over TCP */
 	} else if (r.qtype == ZONES_T_AXFR || r.qtype == ZONES_T_IXFR) {
-		/* transfers are refused by default (no ACL allows them yet) */
-		r.rcode = in->tcp ? RCODE_REFUSED : RCODE_FORMERR;
-		if (in->tcp)
-			r.ede = EDE_PROHIBITED;
+		/* transfers are refused by default (no ACL allows them yet); IXFR may
+		 * come over UDP (RFC 1995 2) and is refused the same way */
+		r.rcode = RCODE_REFUSED;
+		r.ede = EDE_PROHIBITED;
 	} else if (r.qtype == 253 || r.qtype == 254) {
 		r.rcode = RCODE_NOTIMP; /* MAILB, MAILA: obsolete (RFC 2505) */
 	}
@@ -217,10 +226,6 @@ int dnsd_engine_answer(dnsd_engine_t *eng, const zones_snapshot_t *snap, const d
 		 * retries over TCP (RFC 7766 5). */
 		resp_clear(&r);
 		eng->stats.truncated++;
-	}
-	if (r.rcode == RCODE_FORMERR && r.qend == 12 && !r.edns) {
-		/* keep the header only (RFC 1035 4.1.1: question may be absent) */
-		r.len = 12;
 	}
 	if (r.edns) {
 		r.cap = cap;

@@ -10,10 +10,12 @@ tests_dnsd_test_engine_LDADD = $(ENGINE_LIBS)
 
 TESTS += $(check_PROGRAMS) \
 	tests/integration/basic.sh \
+	tests/integration/protocol.sh \
 	tests/integration/diff_knot.sh
 
 EXTRA_DIST += tests/integration/lib.sh tests/integration/dnsdiff.py \
-	tests/integration/diffqueries.txt tests/integration/diffzones
+	tests/integration/diffqueries.txt tests/integration/diffzones \
+	tests/integration/protocol.py
 TEST_CFLAGS = $(AM_CFLAGS) -Wno-unused-result
 tests_zones_test_name_CFLAGS = $(TEST_CFLAGS)
 tests_zones_test_content_CFLAGS = $(TEST_CFLAGS)
