@@ -36,6 +36,8 @@ PY
 printf '%-8s %-10s %12s %12s %10s %12s %10s\n' zones server add_s add1_s load_s rss_MB
 for n in "$@"; do
 	c=$w/c$n; python3 "$here/genzones.py" $c --zones $n --queries 10 >/dev/null
+	# genzones.py writes 2001:db8::<i+1 in hex>, not an address past 65535 zones: split it
+	[ $n -gt 65535 ] && sed -i -E 's/2001:db8::([0-9a-f]+)([0-9a-f]{4})$/2001:db8::\1:\2/' $c/zones/*.zone
 	last=$(tail -1 $c/zones.list)
 	# dnsd
 	S=$w/s$n; mkdir -m 700 $S

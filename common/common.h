@@ -105,6 +105,13 @@ const char *dns_state_dir(const dns_state_t *st);
 /** \brief Id of the last committed write transaction (cheap; for change polling). */
 uint64_t dns_state_last_txnid(dns_state_t *st);
 
+/**
+ * \brief Let the kernel drop this process's mapping of pages it has read, so
+ * reading a big state once (at startup) does not stay in our resident size.
+ * Safe at any time, also inside transactions: pages fault back in on use.
+ */
+void dns_state_pages_release(dns_state_t *st);
+
 /** \brief Begin a read-only transaction. \retval 0 or MDB_* code. */
 _mustcheck_ int dns_state_read_begin(dns_state_t *st, dns_state_txn_t **out);
 /** \brief End a read transaction (never fails). Pointers from dns_state_get die here. */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <lmdb.h>
@@ -305,4 +306,28 @@ int dns_state_del_prefix(dns_state_txn_t *txn, dns_db_t db, const void *prefix, 
 	}
 	mdb_cursor_close(cur);
 	return ret == MDB_NOTFOUND ? 0 : ret;
+}
+
+void dns_state_pages_release(dns_state_t *st)
+{
+	/* The map is read-only (no MDB_WRITEMAP): dropping our page table entries
+	 * only makes later reads fault the pages back in from the page cache.
+	 * LMDB does not tell where it mapped the file (me_mapaddr is only set
+	 * with MDB_FIXEDMAP), so find the mapping of data.mdb in /proc. */
+	char want[PATH_MAX + 16], real[PATH_MAX];
+	if (!realpath(st->dir, real))
+		return;
+	snprintf(want, sizeof want, "%s/data.mdb", real);
+	FILE *f = fopen("/proc/self/maps", "r");
+	if (!f)
+		return;
+	char line[PATH_MAX + 128];
+	while (fgets(line, sizeof line, f)) {
+		unsigned long lo, hi;
+		char path[PATH_MAX + 16] = "";
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %4111s", &lo, &hi, path) == 3 &&
+		    strcmp(path, want) == 0)
+			(void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
+	}
+	fclose(f);
 }

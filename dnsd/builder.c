@@ -184,8 +184,13 @@ int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap)
 		return ret;
 	scan_t sc = { .b = b };
 	ret = zones_store_list(txn, scan_zone, &sc);
-	for (size_t i = 0; ret == 0 && i < sc.njobs; i++)
+	for (size_t i = 0; ret == 0 && i < sc.njobs; i++) {
 		job_build(txn, &sc.jobs[i]);
+		if (i % 256 == 255)
+			dns_state_pages_release(b->st); /* keep a big first load out of RSS */
+	}
+	if (sc.njobs > 256)
+		dns_state_pages_release(b->st);
 	dns_state_read_end(txn);
 	bool removed = false;
 	for (size_t i = 0; i < b->n; i++)
@@ -263,8 +268,13 @@ int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap)
 	b->n += added;
 	qsort(b->e, b->n, sizeof *b->e, entry_cmp);
 	free(sc.jobs);
-	if (added)
-		dns_log_info("%zu zones loaded, %zu serving in all", added, b->n);
+	if (added) {
+		size_t mem = 0;
+		for (size_t i = 0; i < b->n; i++)
+			mem += b->e[i].zone ? b->e[i].zone->memsize : 0;
+		dns_log_info("%zu zones loaded, %zu serving in all (%zu KiB compiled)", added, b->n,
+		             mem / 1024);
+	}
 	zones_czone_t **zs = malloc((b->n ? b->n : 1) * sizeof *zs);
 	if (!zs)
 		return DNS_ENOMEM;

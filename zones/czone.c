@@ -417,17 +417,37 @@ int zones_czone_build(const zones_content_t *c, uint32_t serial, zones_czone_t *
 	if (b.wire.err || b.fix.err || b.add.err || b.wire.len > UINT32_MAX)
 		goto out;
 
-	zones_czone_t *z = calloc(1, sizeof *z);
-	if (!z)
-		goto out;
-	/* the final table sized for the real node count */
+	/* One exact-size block for everything the engine reads: one allocation
+	 * per zone, no slack from the growing arrays, and good locality. */
 	uint32_t fsize = pow2_at_least((uint64_t)b.nnodes * 2);
-	z->table = malloc(fsize * sizeof *z->table);
-	if (!z->table) {
-		free(z);
+	size_t sz_nodes = (size_t)b.nnodes * sizeof *b.nodes, sz_table = (size_t)fsize * 4;
+	size_t sz_rrsets = (size_t)b.nrrsets * sizeof *b.rrsets;
+	size_t at_nodes = (sizeof(zones_czone_t) + 7) & ~(size_t)7;
+	size_t at_rrsets = at_nodes + sz_nodes;
+	size_t at_add = at_rrsets + sz_rrsets;
+	size_t at_table = at_add + ((b.add.len + 3) & ~(size_t)3);
+	size_t at_fix = at_table + sz_table;
+	size_t at_wire = at_fix + ((b.fix.len + 3) & ~(size_t)3);
+	size_t total = at_wire + b.wire.len;
+	uint8_t *mem = malloc(total);
+	if (!mem)
 		goto out;
-	}
-	memset(z->table, 0xff, fsize * sizeof *z->table);
+	zones_czone_t *z = (zones_czone_t *)mem;
+	memset(z, 0, sizeof *z);
+	z->nodes = (zones_node_t *)(mem + at_nodes);
+	z->rrsets = (zones_rrset_t *)(mem + at_rrsets);
+	z->add = (zones_add_t *)(mem + at_add);
+	z->table = (uint32_t *)(mem + at_table);
+	z->fix = (zones_fix_t *)(mem + at_fix);
+	z->wire = mem + at_wire;
+	memcpy(z->nodes, b.nodes, sz_nodes);
+	memcpy(z->rrsets, b.rrsets, sz_rrsets);
+	if (b.add.len)
+		memcpy(z->add, b.add.data, b.add.len);
+	if (b.fix.len)
+		memcpy(z->fix, b.fix.data, b.fix.len);
+	memcpy(z->wire, b.wire.data, b.wire.len);
+	memset(z->table, 0xff, sz_table);
 	z->tmask = fsize - 1;
 	for (uint32_t n = 0; n < b.nnodes; n++)
 		for (uint32_t i = b.nodes[n].hash & z->tmask;; i = (i + 1) & z->tmask)
@@ -436,26 +456,14 @@ int zones_czone_build(const zones_content_t *c, uint32_t serial, zones_czone_t *
 				break;
 			}
 	z->serial = serial;
-	z->nodes = b.nodes;
 	z->nnodes = b.nnodes;
-	z->rrsets = b.rrsets;
-	z->wire = b.wire.data;
-	z->fix = (zones_fix_t *)b.fix.data;
-	z->add = (zones_add_t *)b.add.data;
 	z->apex = z->wire + z->nodes[apex].name;
 	z->apexlen = (uint8_t)b.apexlen;
 	z->apexlabels = (uint8_t)apexlabels;
 	z->apex_node = apex;
 	z->soa = soa_idx;
 	z->neg_soa = b.nrrsets - 1;
-	z->memsize = sizeof *z + fsize * 4 + b.capnodes * sizeof *b.nodes +
-	             b.caprrsets * sizeof *b.rrsets + b.wire.cap + b.fix.cap + b.add.cap;
-	/* ownership moved to z */
-	b.nodes = NULL;
-	b.rrsets = NULL;
-	dns_buf_init(&b.wire);
-	dns_buf_init(&b.fix);
-	dns_buf_init(&b.add);
+	z->memsize = total;
 	*out = z;
 	ret = 0;
 out:
@@ -465,13 +473,5 @@ out:
 
 void zones_czone_free(zones_czone_t *z)
 {
-	if (!z)
-		return;
-	free(z->nodes);
-	free(z->table);
-	free(z->rrsets);
-	free(z->wire);
-	free(z->fix);
-	free(z->add);
-	free(z);
+	free(z); /* one block, see zones_czone_build */
 }
