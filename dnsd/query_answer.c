@@ -120,22 +120,34 @@ static const zones_rrset_t *any_pick(const zones_czone_t *z, const zones_node_t 
 	return NULL;
 }
 
-static const zones_czone_t *zone_find(const zones_snapshot_t *snap, const uint8_t *name,
-                                      unsigned labels, unsigned min_labels)
+/* Label offsets and the hashes of all suffixes of the (new) sname, in one
+ * pass from the root: every lookup below is then a table probe. */
+static void sname_index(resp_t *r)
 {
-	const uint8_t *p = name;
-	size_t len = zones_name_len(name, ZONES_NAME_MAX);
-	for (unsigned l = labels;; l--) {
-		if (l < min_labels)
-			return NULL;
-		zones_czone_t *z = zones_snapshot_get(snap, p, len, zones_name_hash(p, len));
+	unsigned n = 0;
+	for (unsigned o = 0; r->sname[o]; o += 1u + r->sname[o])
+		r->soff[n++] = (uint8_t)o;
+	r->soff[n] = (uint8_t)(r->sname_len - 1);
+	r->sname_labels = (uint8_t)n;
+	uint64_t h = ZONES_HASH_ROOT;
+	r->shash[n] = zones_hash_final(h);
+	for (unsigned i = n; i-- > 0;) {
+		h = zones_name_hash_label(h, r->sname + r->soff[i]);
+		r->shash[i] = zones_hash_final(h);
+	}
+}
+
+/* The zone holding the suffix of sname that starts at label \p from, or a
+ * shorter suffix (longest match). */
+static const zones_czone_t *zone_find(const zones_snapshot_t *snap, const resp_t *r, unsigned from)
+{
+	for (unsigned i = from; i <= r->sname_labels; i++) {
+		unsigned o = r->soff[i];
+		zones_czone_t *z = zones_snapshot_get(snap, r->sname + o, r->sname_len - o, r->shash[i]);
 		if (z)
 			return z;
-		if (l == 0)
-			return NULL;
-		len -= 1u + p[0];
-		p += 1 + p[0];
 	}
+	return NULL;
 }
 
 typedef enum { STEP_DONE, STEP_FOLLOW } step_t;
@@ -254,8 +266,7 @@ static step_t node_answer(resp_t *r, const zones_czone_t *z, const zones_node_t 
 static step_t zone_answer(resp_t *r, const zones_czone_t *z, bool first)
 {
 	uint16_t apex = sname_suffix(r, z->apexlabels);
-	uint32_t idx = zones_czone_find(z, r->sname, r->sname_len,
-	                                zones_name_hash(r->sname, r->sname_len));
+	uint32_t idx = zones_czone_find(z, r->sname, r->sname_len, r->shash[0]);
 	if (idx != ZONES_NONE) {
 		const zones_node_t *n = &z->nodes[idx];
 		if (n->stop != ZONES_NONE) {
@@ -273,13 +284,10 @@ static step_t zone_answer(resp_t *r, const zones_czone_t *z, bool first)
 		return node_answer(r, z, n, apex);
 	}
 	/* No such name: find the closest encloser (RFC 4592 3.3.1). */
-	const uint8_t *p = r->sname;
-	size_t len = r->sname_len;
 	const zones_node_t *ce = NULL;
-	while (len > z->apexlen) {
-		len -= 1u + p[0];
-		p += 1 + p[0];
-		idx = zones_czone_find(z, p, len, zones_name_hash(p, len));
+	for (unsigned i = 1; i <= r->sname_labels && r->sname_len - r->soff[i] >= z->apexlen; i++) {
+		unsigned o = r->soff[i];
+		idx = zones_czone_find(z, r->sname + o, r->sname_len - o, r->shash[i]);
 		if (idx != ZONES_NONE) {
 			ce = &z->nodes[idx];
 			break;
@@ -313,15 +321,14 @@ void query_answer(resp_t *r, const zones_snapshot_t *snap)
 {
 	memcpy(r->sname, r->qlow, r->qlen);
 	r->sname_len = r->qlen;
-	r->sname_labels = r->qlabels;
 	r->sname_off = 12;
+	sname_index(r);
 
-	const zones_czone_t *z = zone_find(snap, r->sname, r->sname_labels, 0);
+	const zones_czone_t *z = zone_find(snap, r, 0);
 	if (z && r->qtype == ZONES_T_DS && z->apexlen == r->sname_len && r->sname_labels > 0) {
 		/* RFC 4035 3.1.4.1: DS is answered by the parent side of the cut,
 		 * when we host the parent */
-		const zones_czone_t *pz = zone_find(snap, r->sname + 1 + r->sname[0],
-		                                    r->sname_labels - 1u, 0);
+		const zones_czone_t *pz = zone_find(snap, r, 1);
 		if (pz)
 			z = pz;
 	}
@@ -334,12 +341,13 @@ void query_answer(resp_t *r, const zones_snapshot_t *snap)
 	bool first = true;
 	uint32_t seen[MAX_CHAIN];
 	for (int step = 0; step < MAX_CHAIN; step++) {
-		seen[step] = zones_name_hash(r->sname, r->sname_len);
+		seen[step] = r->shash[0];
 		if (zone_answer(r, z, first) != STEP_FOLLOW || r->tc)
 			return;
 		first = false;
 		/* a loop: every name of it has been answered once, stop here */
-		uint32_t h = zones_name_hash(r->sname, r->sname_len);
+		sname_index(r);
+		uint32_t h = r->shash[0];
 		for (int i = 0; i <= step; i++)
 			if (seen[i] == h)
 				return;

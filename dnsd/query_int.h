@@ -44,6 +44,8 @@ typedef struct {
 	uint8_t sname_labels;
 	uint8_t sname[ZONES_NAME_MAX]; /* lowercase */
 	uint8_t sname_len;
+	uint8_t soff[128];             /* offset of each label of sname, root last */
+	uint32_t shash[128];           /* zones_name_hash of the suffix at soff[i] */
 	uint16_t rdpos[MAX_RDPOS];     /* packet offsets of the RDATA of the last RRset written */
 } resp_t;
 

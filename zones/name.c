@@ -72,12 +72,40 @@ int zones_name_cmp(const uint8_t *a, const uint8_t *b)
 	return na - nb;
 }
 
+uint64_t zones_name_hash_label(uint64_t h, const uint8_t *label)
+{
+	/* the length octet is hashed with the label, so boundaries count */
+	size_t n = 1u + label[0];
+	const uint8_t *p = label;
+	while (n >= 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 32;
+		p += 8;
+		n -= 8;
+	}
+	if (n) {
+		uint64_t w = 0;
+		memcpy(&w, p, n);
+		h = (h ^ w ^ ((uint64_t)n << 56)) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 32;
+	}
+	return h;
+}
+
 uint32_t zones_name_hash(const uint8_t *name, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ name[i]) * 0x100000001b3ull;
-	return (uint32_t)(h ^ (h >> 32));
+	/* from the root label leftwards, so the engine gets the hash of every
+	 * suffix of a name in one pass (zones_name_hash_label) */
+	const uint8_t *lab[128];
+	unsigned n = 0;
+	for (const uint8_t *p = name; *p && (size_t)(p - name) < len; p += 1 + *p)
+		lab[n++] = p;
+	uint64_t h = ZONES_HASH_ROOT;
+	while (n > 0)
+		h = zones_name_hash_label(h, lab[--n]);
+	return zones_hash_final(h);
 }
 
 int zones_name_parse(const char *s, const uint8_t *origin, uint8_t out[ZONES_NAME_MAX])

@@ -51,8 +51,19 @@ void zones_name_lower(uint8_t *name);
 bool zones_name_is_sub(const uint8_t *name, const uint8_t *apex);
 /** \brief Canonical order (RFC 4034 6.1) of two lowercase names: <0, 0, >0. */
 int zones_name_cmp(const uint8_t *a, const uint8_t *b);
-/** \brief The hash used by compiled zones and snapshots (of a lowercase wire name). */
+/**
+ * \brief The hash used by compiled zones and snapshots (of a lowercase wire name).
+ * It is built label by label from the root: h(root) = ZONES_HASH_ROOT,
+ * h(label.suffix) = zones_name_hash_label(h(suffix), label), and the table
+ * key is zones_hash_final(h).  So all suffixes of a name cost one pass.
+ */
 uint32_t zones_name_hash(const uint8_t *name, size_t len);
+#define ZONES_HASH_ROOT 0x243f6a8885a308d3ull
+uint64_t zones_name_hash_label(uint64_t h, const uint8_t *label);
+static inline uint32_t zones_hash_final(uint64_t h)
+{
+	return (uint32_t)(h ^ (h >> 29));
+}
 
 /* ---- RR types ------------------------------------------------------------- */
 
