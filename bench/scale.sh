@@ -37,12 +37,12 @@ printf '%-8s %-10s %12s %12s %10s %12s %10s\n' zones server add_s add1_s load_s 
 for n in "$@"; do
 	c=$w/c$n; python3 "$here/genzones.py" $c --zones $n --queries 10 >/dev/null
 	# genzones.py writes 2001:db8::<i+1 in hex>, not an address past 65535 zones: split it
-	[ $n -gt 65535 ] && sed -i -E 's/2001:db8::([0-9a-f]+)([0-9a-f]{4})$/2001:db8::\1:\2/' $c/zones/*.zone
+	[ $n -gt 65535 ] && find $c/zones -name '*.zone' -print0 | xargs -0 sed -i -E 's/2001:db8::([0-9a-f]+)([0-9a-f]{4})$/2001:db8::\1:\2/'
 	last=$(tail -1 $c/zones.list)
 	# dnsd
 	S=$w/s$n; mkdir -m 700 $S
 	sed "s|\(.*\)|\1 $c/zones/\1.zone|" $c/zones.list > $w/batch
-	t0=$(date +%s.%N); $C -D $S zone add --batch $w/batch --dnssec off >/dev/null; add=$(since $t0)
+	t0=$(date +%s.%N); $C -D $S zone add --batch $w/batch --dnssec off >/dev/null || { echo "$n: dnsctl zone add --batch failed"; continue; }; add=$(since $t0)
 	add1=-
 	if [ $n -le 1000 ]; then
 		S1=$w/one$n; mkdir -m 700 $S1; t0=$(date +%s.%N)
