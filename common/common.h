@@ -64,6 +64,8 @@ typedef enum { DNS_LOG_ERROR = 0, DNS_LOG_WARNING, DNS_LOG_INFO, DNS_LOG_DEBUG }
  * Thread-safe to call log functions from any thread after this.
  */
 void dns_log_init(const char *ident, dns_log_level_t level, bool use_syslog);
+/** \brief For command-line tools: "IDENT: level: message" on stderr, warnings and up. */
+void dns_log_init_tool(const char *ident);
 void dns_log_level_set(dns_log_level_t level);
 dns_log_level_t dns_log_level_get(void);
 void dns_log(dns_log_level_t level, const char *fmt, ...) _printf_(2, 3);
@@ -206,3 +208,17 @@ _mustcheck_ int dns_random_bytes(void *buf, size_t len);
  */
 _mustcheck_ int dns_control_request(const char *dir, const char *cmd, char *reply, size_t len,
                                     int timeout_ms);
+
+/* ---- configuration files ------------------------------------------------------ */
+
+/**
+ * \brief Read a "key value" file (see common/conffile.c for the syntax) and call
+ * \p fn for every setting, in order.  \p fn returns 0, or non-zero with \p why
+ * explaining the problem (without file and line: they are added).
+ * \param must_exist  false: a missing file is no error (an optional default path)
+ * \retval 0, DNS_ECONFIG or a negated errno, with \p err = "FILE:LINE: reason"
+ */
+_mustcheck_ int dns_conf_parse(const char *path, bool must_exist,
+                               int (*fn)(const char *key, char *val, void *arg, char *why,
+                                         size_t wl),
+                               void *arg, char *err, size_t errlen);

@@ -7,6 +7,7 @@
 
 static _Atomic int log_level = DNS_LOG_INFO;
 static bool log_syslog;
+static const char *log_tool; /* set: plain "tool: level: message" lines */
 
 void dns_log_init(const char *ident, dns_log_level_t level, bool use_syslog)
 {
@@ -14,6 +15,12 @@ void dns_log_init(const char *ident, dns_log_level_t level, bool use_syslog)
 	log_syslog = use_syslog;
 	if (use_syslog)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void dns_log_init_tool(const char *ident)
+{
+	log_tool = ident;
+	log_level = DNS_LOG_WARNING;
 }
 
 void dns_log_level_set(dns_log_level_t level) { log_level = level; }
@@ -32,6 +39,10 @@ void dns_log(dns_log_level_t level, const char *fmt, ...)
 	va_end(ap);
 	if (log_syslog) {
 		syslog(prio[level], "%s", msg);
+		return;
+	}
+	if (log_tool) {
+		fprintf(stderr, "%s: %s: %s\n", log_tool, names[level], msg);
 		return;
 	}
 	struct timespec ts;

@@ -133,21 +133,25 @@ static void job_build(dns_state_txn_t *txn, job_t *j)
 	(void)zones_content_serial_get(&c, &file_serial);
 	zones_served_t sv;
 	ret = zones_store_served_get(txn, j->apex, &sv);
+	bool have = ret == 0;
 	uint32_t serial;
-	if (ret == 0 && memcmp(sv.digest, digest, 32) == 0) {
+	if (have && memcmp(sv.digest, digest, 32) == 0 && !serial_gt(file_serial, sv.serial)) {
 		serial = sv.serial; /* same content: same serial, also across restarts */
+		j->served = sv;
 	} else {
-		/* changed (or new): one step up, or the operator's serial if it is ahead */
-		serial = ret == 0 ? sv.serial + 1 : file_serial;
-		if (ret == 0 && serial_gt(file_serial, serial))
+		/* changed (or new, or re-added after a remove: the served serial
+		 * outlives the zone): one step up, or the operator's serial if it is
+		 * ahead (an import with a higher serial is how operators ask for one) */
+		serial = have ? sv.serial + 1 : file_serial;
+		if (have && serial_gt(file_serial, serial))
 			serial = file_serial;
-		j->write_served = true;
-		memset(&j->served, 0, sizeof j->served);
 		memcpy(j->served.digest, digest, 32);
 		j->served.updated = (int64_t)time(NULL);
 	}
 	j->served.serial = serial;
 	j->served.gen = j->gen;
+	j->write_served = !have || sv.serial != serial || sv.gen != j->gen ||
+	                  memcmp(sv.digest, digest, 32) != 0;
 	if ((ret = zones_content_serial_set(&c, serial)) == 0)
 		ret = zones_czone_build(&c, serial, &j->zone);
 	if (ret)
@@ -249,7 +253,8 @@ int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap)
 		char name[1024];
 		zones_name_print(j->apex, name, sizeof name);
 		if (e) {
-			dns_log_info("zone %s: serving serial %u", name, j->zone->serial);
+			if (e->zone && e->zone->serial != j->zone->serial)
+				dns_log_info("zone %s: serving serial %u", name, j->zone->serial);
 			entry_drop(e);
 			e->zone = j->zone;
 			e->gen = j->gen;

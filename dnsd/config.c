@@ -25,8 +25,8 @@ void dnsd_config_defaults(dnsd_config_t *c)
 	c->log_level = DNS_LOG_INFO;
 	c->tcp_idle_ms = 10000;
 	c->tcp_max_clients = 1000;
-	c->tcp_max_pipeline = 100;
 	c->poll_ms = 100;
+	c->log_syslog = true;
 	c->engine.udp_max = 1232; /* DNS flag day 2020: no IP fragmentation */
 	c->engine.tcp_idle_100ms = 100;
 	c->engine.cookies = true;
@@ -95,36 +95,31 @@ static int parse_uint(const char *v, unsigned long min, unsigned long max, unsig
 
 static int parse_bool(const char *v, bool *out)
 {
-	if (!strcasecmp(v, "yes") || !strcasecmp(v, "on") || !strcmp(v, "true")) {
+	if (!strcasecmp(v, "yes") || !strcasecmp(v, "on") || !strcasecmp(v, "true")) {
 		*out = true;
 		return 0;
 	}
-	if (!strcasecmp(v, "no") || !strcasecmp(v, "off") || !strcmp(v, "false")) {
+	if (!strcasecmp(v, "no") || !strcasecmp(v, "off") || !strcasecmp(v, "false")) {
 		*out = false;
 		return 0;
 	}
 	return -1;
 }
 
-/* strip quotes around a value */
-static char *unquote(char *v)
-{
-	size_t n = strlen(v);
-	if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
-		v[n - 1] = 0;
-		return v + 1;
-	}
-	return v;
-}
+typedef struct {
+	dnsd_config_t *c;
+	bool listen_reset;
+} load_t;
 
-static int setting(dnsd_config_t *c, const char *key, char *val, bool *listen_reset, char *why,
-                   size_t wl)
+static int setting(const char *key, char *val, void *arg, char *why, size_t wl)
 {
+	load_t *ld = arg;
+	dnsd_config_t *c = ld->c;
 	unsigned long n;
 	if (!strcmp(key, "listen")) {
-		if (!*listen_reset) {
-			c->nlisten = 0;
-			*listen_reset = true;
+		if (!ld->listen_reset) {
+			c->nlisten = 0; /* the file's addresses replace the defaults */
+			ld->listen_reset = true;
 		}
 		if (c->nlisten >= DNSD_MAX_LISTEN) {
 			snprintf(why, wl, "more than %d listen addresses", DNSD_MAX_LISTEN);
@@ -134,6 +129,11 @@ static int setting(dnsd_config_t *c, const char *key, char *val, bool *listen_re
 			snprintf(why, wl, "listen '%s': expected ADDRESS@PORT", val);
 			return -1;
 		}
+		for (unsigned i = 0; i < c->nlisten; i++)
+			if (!strcmp(c->listen[i].text, c->listen[c->nlisten].text)) {
+				snprintf(why, wl, "listen %s given twice", val);
+				return -1;
+			}
 		c->nlisten++;
 	} else if (!strcmp(key, "state-dir")) {
 		snprintf(c->state_dir, sizeof c->state_dir, "%s", val);
@@ -168,12 +168,14 @@ static int setting(dnsd_config_t *c, const char *key, char *val, bool *listen_re
 			goto range;
 		c->tcp_max_clients = (unsigned)n;
 	} else if (!strcmp(key, "nsid")) {
+		char host[256];
 		if (!strcmp(val, "hostname")) {
-			char h[128];
-			if (gethostname(h, sizeof h) == 0) {
-				h[sizeof h - 1] = 0;
-				val = h;
+			if (gethostname(host, sizeof host) != 0) {
+				snprintf(why, wl, "nsid hostname: cannot read the host name");
+				return -1;
 			}
+			host[sizeof host - 1] = 0;
+			val = host;
 		}
 		size_t l = strlen(val);
 		if (l > sizeof c->engine.nsid) {
@@ -200,50 +202,6 @@ boolean:
 
 int dnsd_config_load(dnsd_config_t *c, const char *path, bool must_exist, char *err, size_t errlen)
 {
-	FILE *fp = fopen(path, "r");
-	if (!fp) {
-		if (errno == ENOENT && !must_exist)
-			return 0;
-		int e = -errno;
-		snprintf(err, errlen, "%s: %s", path, dns_strerror(e));
-		return e;
-	}
-	char line[2048];
-	unsigned lineno = 0;
-	bool listen_reset = false;
-	int ret = 0;
-	while (fgets(line, sizeof line, fp)) {
-		lineno++;
-		char *h = strchr(line, '#');
-		if (h && (h == line || h[-1] != '\\'))
-			*h = 0;
-		char *k = line;
-		while (isspace((unsigned char)*k))
-			k++;
-		if (!*k)
-			continue;
-		char *v = k;
-		while (*v && !isspace((unsigned char)*v))
-			v++;
-		if (*v)
-			*v++ = 0;
-		while (isspace((unsigned char)*v))
-			v++;
-		size_t vl = strlen(v);
-		while (vl && isspace((unsigned char)v[vl - 1]))
-			v[--vl] = 0;
-		if (!*v) {
-			snprintf(err, errlen, "%s:%u: '%s' needs a value", path, lineno, k);
-			ret = DNS_ECONFIG;
-			break;
-		}
-		char why[300];
-		if (setting(c, k, unquote(v), &listen_reset, why, sizeof why)) {
-			snprintf(err, errlen, "%s:%u: %s", path, lineno, why);
-			ret = DNS_ECONFIG;
-			break;
-		}
-	}
-	fclose(fp);
-	return ret;
+	load_t ld = { .c = c };
+	return dns_conf_parse(path, must_exist, setting, &ld, err, errlen);
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include "dnsd/server_int.h"
 
@@ -151,6 +152,13 @@ int dnsd_control_start(uv_loop_t *loop, const char *dir, const dnsd_control_ops_
 	ctl->loop = loop;
 	ctl->ops = *ops;
 	snprintf(ctl->path, sizeof ctl->path, "%s/control.sock", dir);
+	if (strlen(ctl->path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		dns_log_error("state directory %s: path too long for its control socket (at most "
+		              "%zu characters)", dir,
+		              sizeof(((struct sockaddr_un *)0)->sun_path) - 1 - strlen("/control.sock"));
+		free(ctl);
+		return -ENAMETOOLONG;
+	}
 	/* Two dnsd on one state would both write serials: refuse.  A socket
 	 * nobody answers on was left by a dnsd that died. */
 	char r[64];

@@ -13,6 +13,7 @@
 #include "dnsd/engine.h"
 
 #define DNSD_MAX_LISTEN 16
+#define DNSD_CONFIG_DEFAULT "/etc/dnsd/dnsd.conf"
 
 typedef struct {
 	struct sockaddr_storage addr;
@@ -22,16 +23,18 @@ typedef struct {
 
 /** Everything dnsd.conf can say (see doc/dnsd.conf.md and etc/dnsd.conf). */
 typedef struct {
+	char config_path[1024];    /*!< the file read at start and on reload */
+	bool config_required;      /*!< given with -c: must exist */
+	bool debug_forced;         /*!< -v: debug logging whatever the file says */
 	char state_dir[1024];
 	dnsd_listen_t listen[DNSD_MAX_LISTEN];
 	unsigned nlisten;
 	unsigned workers;          /*!< UDP worker threads per listen address; 0 = one per CPU */
 	dns_log_level_t log_level;
-	bool log_syslog;
+	bool log_syslog;           /*!< without -f: syslog (default) or stderr */
 	unsigned tcp_idle_ms;      /*!< RFC 7766 6.2.3 idle timeout */
 	unsigned tcp_max_clients;
-	unsigned tcp_max_pipeline; /*!< queries answered per read burst before yielding */
-	unsigned poll_ms;          /*!< how often the state is checked for commits */
+	unsigned poll_ms;          /*!< how often the state is checked for commits (100) */
 	dnsd_engine_conf_t engine;
 } dnsd_config_t;
 
@@ -66,7 +69,7 @@ _mustcheck_ int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap);
 
 /**
  * \brief Run dnsd until SIGTERM/SIGINT.
- * \param config_path  re-read on SIGHUP (NULL: nothing to re-read)
+ * conf->config_path is read again on SIGHUP and `dnsctl reload`.
  * \retval 0 after a clean stop, or the startup error (already logged)
  */
-int dnsd_server_run(dnsd_config_t *conf, const char *config_path);
+int dnsd_server_run(dnsd_config_t *conf);

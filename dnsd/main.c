@@ -17,12 +17,14 @@ static void usage(FILE *f)
 	        "  -D, --state DIR       state directory (default /var/lib/dnsd, or the config's state-dir)\n"
 	        "  -l, --listen ADDR@PORT  listen on this address, UDP and TCP; repeatable;\n"
 	        "                        replaces the configured addresses (default: port 53 of all)\n"
-	        "  -f, --foreground      log to stderr (otherwise to syslog)\n"
+	        "  -f, --foreground      log to stderr (otherwise to syslog, see log-syslog)\n"
 	        "  -v, --verbose         debug logging\n"
 	        "  -V, --version         print the version\n"
 	        "  -h, --help            this text\n"
 	        "\n"
-	        "Signals: SIGHUP re-reads the configuration, SIGTERM and SIGINT stop.\n"
+	        "dnsd does not fork: run it from a service manager or with &.\n"
+	        "Signals: SIGHUP re-reads the configuration file (log-level applies at once,\n"
+	        "other settings at the next start), SIGTERM and SIGINT stop.\n"
 	        "See dnsd(8) in doc/dnsd.md.\n");
 }
 
@@ -64,8 +66,10 @@ int main(int argc, char **argv)
 	dnsd_config_t conf;
 	dnsd_config_defaults(&conf);
 	char err[1200];
-	if (dnsd_config_load(&conf, config ? config : "/etc/dnsd/dnsd.conf", config != NULL, err,
-	                     sizeof err) != 0) {
+	/* without -c the default file is optional, and read again on reload */
+	conf.config_required = config != NULL;
+	snprintf(conf.config_path, sizeof conf.config_path, "%s", config ? config : DNSD_CONFIG_DEFAULT);
+	if (dnsd_config_load(&conf, conf.config_path, conf.config_required, err, sizeof err) != 0) {
 		fprintf(stderr, "dnsd: %s\n", err);
 		return 1;
 	}
@@ -79,14 +83,13 @@ int main(int argc, char **argv)
 				return 2;
 			}
 	}
+	conf.debug_forced = verbose;
 	if (verbose)
 		conf.log_level = DNS_LOG_DEBUG;
 	dns_log_init("dnsd", conf.log_level, !fg && conf.log_syslog);
-	if (!fg && !conf.log_syslog)
-		dns_log_init("dnsd", conf.log_level, true);
 	if (conf.engine.cookies && dns_random_bytes(conf.engine.cookie_secret, 16) != 0) {
 		fprintf(stderr, "dnsd: cannot read random bytes for the cookie secret\n");
 		return 1;
 	}
-	return dnsd_server_run(&conf, config) == 0 ? 0 : 1;
+	return dnsd_server_run(&conf) == 0 ? 0 : 1;
 }

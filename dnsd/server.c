@@ -16,7 +16,6 @@
 typedef struct {
 	uv_loop_t *loop;
 	dnsd_config_t *conf;
-	const char *config_path;
 	dns_state_t *st;
 	dnsd_builder_t *builder;
 	dnsd_epoch_t ep;
@@ -26,6 +25,7 @@ typedef struct {
 	uv_timer_t poll;
 	uv_signal_t sig_term, sig_int, sig_hup;
 	uint64_t last_txn;
+	uint64_t retry_at; /* after a failed rebuild: when to try again */
 	time_t started;
 } server_t;
 
@@ -50,16 +50,18 @@ static int rebuild(server_t *s)
 	return 0;
 }
 
-/* Rebuild if anything was committed since we last looked. */
+/* Rebuild if anything was committed since we last looked, or if the last
+ * rebuild failed (then at most every 5 seconds, so the log is not flooded). */
 static int refresh(server_t *s)
 {
-	uint64_t txn = dns_state_last_txnid(s->st);
-	if (txn == s->last_txn)
+	uint64_t txn = dns_state_last_txnid(s->st), now = dns_now_ms();
+	if (txn == s->last_txn && !(s->retry_at && now >= s->retry_at))
 		return 0;
 	s->last_txn = txn;
 	int ret = rebuild(s);
 	/* our own serial writes moved the id too: do not rebuild for them */
 	s->last_txn = dns_state_last_txnid(s->st);
+	s->retry_at = ret ? now + 5000 : 0;
 	return ret;
 }
 
@@ -75,17 +77,18 @@ static void reload(server_t *s, char *out, size_t len)
 	dnsd_config_t fresh;
 	dnsd_config_defaults(&fresh);
 	char err[1200];
-	if (s->config_path && dnsd_config_load(&fresh, s->config_path, false, err, sizeof err)) {
+	const dnsd_config_t *c = s->conf;
+	if (dnsd_config_load(&fresh, c->config_path, c->config_required, err, sizeof err)) {
 		dns_log_error("reload: %s (keeping the running configuration)", err);
 		snprintf(out, len, "error: %s", err);
 		return;
 	}
 	/* What changes live: logging.  Listen addresses, workers and the engine
 	 * settings (read by the workers without locks) need a restart. */
-	s->conf->log_level = fresh.log_level;
-	dns_log_level_set(fresh.log_level);
-	dns_log_info("configuration reloaded%s%s", s->config_path ? " from " : "",
-	             s->config_path ? s->config_path : "");
+	s->conf->log_level = c->debug_forced ? DNS_LOG_DEBUG : fresh.log_level;
+	dns_log_level_set(s->conf->log_level);
+	dns_log_info("configuration reloaded from %s (log-level applied; other settings "
+	             "apply at the next start)", c->config_path);
 	s->last_txn = 0; /* and look at the state again */
 	(void)refresh(s);
 	snprintf(out, len, "ok");
@@ -147,9 +150,9 @@ static void signal_cb(uv_signal_t *h, int signum)
 	uv_walk(s->loop, close_any, NULL);
 }
 
-int dnsd_server_run(dnsd_config_t *conf, const char *config_path)
+int dnsd_server_run(dnsd_config_t *conf)
 {
-	server_t s = { .conf = conf, .config_path = config_path, .started = time(NULL) };
+	server_t s = { .conf = conf, .started = time(NULL) };
 	int ret = dns_state_open(conf->state_dir, false, &s.st);
 	if (ret) {
 		dns_log_error("cannot open state %s: %s", conf->state_dir, dns_strerror(ret));

@@ -42,8 +42,10 @@ unsigned dnsd_udp_threads(const dnsd_config_t *conf)
 {
 	unsigned per = conf->workers;
 	if (per == 0) {
+		/* default: as many threads in all as CPUs, at least one per address */
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		per = n > 0 ? (unsigned)n : 1;
+		unsigned cpus = n > 0 ? (unsigned)n : 1, nl = conf->nlisten ? conf->nlisten : 1;
+		per = (cpus + nl - 1) / nl;
 	}
 	return per * conf->nlisten;
 }

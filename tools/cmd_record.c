@@ -30,13 +30,20 @@ static int record_add(ctl_t *ctl, int argc, char **argv)
 	zones_rr_print(&rr, line, sizeof line);
 	free(rr.owner);
 	free(rr.rdata);
+	char an[1024];
+	zones_name_print(apex, an, sizeof an);
 	if (ret == DNS_ENOZONE)
-		return ctl_fail("zone %s does not exist", argv[0]);
+		return ctl_fail("zone %s does not exist", an);
 	if (ret)
 		return ctl_fail("record add: %s", err[0] ? err : dns_strerror(ret));
 	if (what != ZONES_UNCHANGED)
 		ctl_notify(ctl);
-	if (what == ZONES_UNCHANGED)
+	if (ctl->json) {
+		static const char *res[] = { [ZONES_CHANGED] = "added", [ZONES_UNCHANGED] = "unchanged",
+			                     [ZONES_TTL_CHANGED] = "ttl-changed" };
+		ctl_json_print(json_pack("{s:s, s:s, s:s}", "zone", an, "result", res[what], "record",
+		                         line));
+	} else if (what == ZONES_UNCHANGED)
 		printf("unchanged, already present: %s\n", line);
 	else if (what == ZONES_TTL_CHANGED)
 		printf("TTL of the RRset changed: %s\n", line);
@@ -71,11 +78,14 @@ static int record_del(ctl_t *ctl, int argc, char **argv)
 	}
 	int ret = zones_op_record_del(st, apex, owner, type, rd, rl, err, sizeof err);
 	free(rd);
+	char an[1024], on[1024];
+	zones_name_print(apex, an, sizeof an);
+	zones_name_print(owner, on, sizeof on);
 	if (ret == DNS_ENOZONE)
-		return ctl_fail("zone %s does not exist", argv[0]);
+		return ctl_fail("zone %s does not exist", an);
 	if (ret == DNS_ENORECORD)
-		return ctl_fail("record del: no %s %s record%s in zone %s", argv[1], argv[2],
-		                argc == 4 ? " with that data" : "", argv[0]);
+		return ctl_fail("record del: no %s %s record%s in zone %s", on, argv[2],
+		                argc == 4 ? " with that data" : "", an);
 	if (ret)
 		return ctl_fail("record del: %s", err[0] ? err : dns_strerror(ret));
 	ctl_notify(ctl);

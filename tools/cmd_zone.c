@@ -8,6 +8,16 @@
 #include <unistd.h>
 #include "tools/ctl.h"
 
+/* "--opt VALUE": \retval the value, or NULL after saying what is missing */
+static const char *opt_value(int argc, char **argv, int *i, const char *cmd)
+{
+	if (*i + 1 >= argc) {
+		ctl_fail("%s: option %s needs a value (see dnsctl %s --help)", cmd, argv[*i], cmd);
+		return NULL;
+	}
+	return argv[++*i];
+}
+
 /* Until signing lands, "off" is the only policy; name it so operators know. */
 static int policy_arg(const char *v, const char **policy)
 {
@@ -84,6 +94,11 @@ static int zone_add_batch(ctl_t *ctl, const char *list, const char *policy)
 		uint8_t apex[ZONES_NAME_MAX];
 		if ((ret = ctl_zone_arg(name, apex)) != 0)
 			break;
+		for (size_t i = 0; i < n && ret == 0; i++)
+			if (zones_name_cmp(cs[i]->apex, apex) == 0)
+				ret = ctl_fail("%s:%u: zone %s is listed twice", list, lineno, name);
+		if (ret)
+			break;
 		zones_content_t *c = malloc(sizeof *c);
 		if (!c) {
 			ret = ctl_fail("out of memory");
@@ -109,7 +124,10 @@ static int zone_add_batch(ctl_t *ctl, const char *list, const char *policy)
 			ret = ctl_fail("%s: %s; no zone was added", list, dns_strerror(e));
 		} else {
 			ctl_notify(ctl);
-			printf("%zu zones added\n", n);
+			if (ctl->json)
+				ctl_json_print(json_pack("{s:I}", "zones_added", (json_int_t)n));
+			else
+				printf("%zu zone%s added\n", n, n == 1 ? "" : "s");
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -124,12 +142,15 @@ static int zone_add(ctl_t *ctl, int argc, char **argv)
 {
 	const char *file = NULL, *policy = NULL, *name = NULL, *batch = NULL;
 	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--file") && i + 1 < argc)
-			file = argv[++i];
-		else if (!strcmp(argv[i], "--batch") && i + 1 < argc)
-			batch = argv[++i];
-		else if (!strcmp(argv[i], "--dnssec") && i + 1 < argc) {
-			if (policy_arg(argv[++i], &policy))
+		if (!strcmp(argv[i], "--file")) {
+			if (!(file = opt_value(argc, argv, &i, "zone add")))
+				return 1;
+		} else if (!strcmp(argv[i], "--batch")) {
+			if (!(batch = opt_value(argc, argv, &i, "zone add")))
+				return 1;
+		} else if (!strcmp(argv[i], "--dnssec")) {
+			const char *v = opt_value(argc, argv, &i, "zone add");
+			if (!v || policy_arg(v, &policy))
 				return 1;
 		} else if (argv[i][0] == '-' && argv[i][1])
 			return ctl_fail("zone add: unknown option '%s' (see dnsctl zone add --help)", argv[i]);
@@ -193,7 +214,10 @@ static int zone_import(ctl_t *ctl, int argc, char **argv)
 			ret = ctl_fail("zone %s: %s", an, dns_strerror(e));
 		else {
 			ctl_notify(ctl);
-			printf("zone %s: %zu records imported\n", an, c.n);
+			if (ctl->json)
+				ctl_json_print(json_pack("{s:s, s:I}", "zone", an, "records", (json_int_t)c.n));
+			else
+				printf("zone %s: %zu records imported\n", an, c.n);
 		}
 	}
 	zones_content_deinit(&c);
@@ -204,8 +228,9 @@ static int zone_set(ctl_t *ctl, int argc, char **argv)
 {
 	const char *policy = NULL, *name = NULL;
 	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--dnssec") && i + 1 < argc) {
-			if (policy_arg(argv[++i], &policy))
+		if (!strcmp(argv[i], "--dnssec")) {
+			const char *v = opt_value(argc, argv, &i, "zone set");
+			if (!v || policy_arg(v, &policy))
 				return 1;
 		} else if (argv[i][0] == '-')
 			return ctl_fail("zone set: unknown option '%s'", argv[i]);
@@ -221,10 +246,12 @@ static int zone_set(ctl_t *ctl, int argc, char **argv)
 	if (ctl_zone_arg(name, apex) || ctl_state(ctl, &st))
 		return 1;
 	int e = zones_op_policy_set(st, apex, policy);
+	char an[1024];
+	zones_name_print(apex, an, sizeof an);
 	if (e == DNS_ENOZONE)
-		return ctl_fail("zone %s does not exist", name);
+		return ctl_fail("zone %s does not exist", an);
 	if (e)
-		return ctl_fail("zone %s: %s", name, dns_strerror(e));
+		return ctl_fail("zone %s: %s", an, dns_strerror(e));
 	ctl_notify(ctl);
 	return 0;
 }
@@ -244,7 +271,7 @@ static int zone_list(ctl_t *ctl, int argc, char **argv)
 	if (argc)
 		return ctl_fail("zone list: unexpected argument '%s'", argv[0]);
 	dns_state_t *st;
-	if (ctl_state(ctl, &st))
+	if (ctl_state_existing(ctl, &st))
 		return 1;
 	dns_state_txn_t *txn;
 	int ret = dns_state_read_begin(st, &txn);
@@ -275,7 +302,7 @@ static int zone_show(ctl_t *ctl, int argc, char **argv)
 		return ctl_fail("zone show: expected NAME");
 	uint8_t apex[ZONES_NAME_MAX];
 	dns_state_t *st;
-	if (ctl_zone_arg(argv[0], apex) || ctl_state(ctl, &st))
+	if (ctl_zone_arg(argv[0], apex) || ctl_state_existing(ctl, &st))
 		return 1;
 	zones_content_t c;
 	zones_content_init(&c, apex);
@@ -322,9 +349,10 @@ static int zone_export(ctl_t *ctl, int argc, char **argv)
 {
 	const char *out = NULL, *name = NULL;
 	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "-o") && i + 1 < argc)
-			out = argv[++i];
-		else if (argv[i][0] == '-')
+		if (!strcmp(argv[i], "-o")) {
+			if (!(out = opt_value(argc, argv, &i, "zone export")))
+				return 1;
+		} else if (argv[i][0] == '-')
 			return ctl_fail("zone export: unknown option '%s'", argv[i]);
 		else if (!name)
 			name = argv[i];
@@ -335,7 +363,7 @@ static int zone_export(ctl_t *ctl, int argc, char **argv)
 		return ctl_fail("zone export: missing NAME");
 	uint8_t apex[ZONES_NAME_MAX];
 	dns_state_t *st;
-	if (ctl_zone_arg(name, apex) || ctl_state(ctl, &st))
+	if (ctl_zone_arg(name, apex) || ctl_state_existing(ctl, &st))
 		return 1;
 	zones_content_t c;
 	zones_content_init(&c, apex);
@@ -343,11 +371,16 @@ static int zone_export(ctl_t *ctl, int argc, char **argv)
 	zones_served_t sv;
 	bool served;
 	int ret = zones_op_load_served(st, apex, &c, &s, &sv, &served);
+	char an[1024];
+	zones_name_print(apex, an, sizeof an);
 	if (ret) {
 		zones_content_deinit(&c);
-		return ret == DNS_ENOZONE ? ctl_fail("zone %s does not exist", name)
-		                          : ctl_fail("zone %s: %s", name, dns_strerror(ret));
+		return ret == DNS_ENOZONE ? ctl_fail("zone %s does not exist", an)
+		                          : ctl_fail("zone %s: %s", an, dns_strerror(ret));
 	}
+	if (!served)
+		fprintf(stderr, "dnsctl: warning: zone %s: dnsd has not served this version yet; "
+		                "the serial shown is the stored one\n", an);
 	FILE *f = stdout;
 	char tmp[4200];
 	if (out) {
@@ -385,10 +418,12 @@ static int zone_remove(ctl_t *ctl, int argc, char **argv)
 	if (ctl_zone_arg(argv[0], apex) || ctl_state(ctl, &st))
 		return 1;
 	int e = zones_op_remove(st, apex);
+	char an[1024];
+	zones_name_print(apex, an, sizeof an);
 	if (e == DNS_ENOZONE)
-		return ctl_fail("zone %s does not exist", argv[0]);
+		return ctl_fail("zone %s does not exist", an);
 	if (e)
-		return ctl_fail("zone %s: %s", argv[0], dns_strerror(e));
+		return ctl_fail("zone %s: %s", an, dns_strerror(e));
 	ctl_notify(ctl);
 	return 0;
 }

@@ -28,6 +28,8 @@ void ctl_notify(ctl_t *ctl);
 
 /** Open the state (creating it) or say why not; \retval 0 or exit code */
 int ctl_state(ctl_t *ctl, dns_state_t **st);
+/** The same for commands that only read: a missing state is an error. */
+int ctl_state_existing(ctl_t *ctl, dns_state_t **st);
 /** Print "dnsctl: MESSAGE" to stderr; returns 1 (the exit code for errors) */
 int ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /** Parse a zone name argument; prints the error. \retval 0 or 1 */

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "tools/ctl.h"
 
 static const ctl_cmd_t *const tables[] = { ctl_zone_cmds, ctl_record_cmds, ctl_server_cmds, NULL };
@@ -25,13 +27,22 @@ int ctl_state(ctl_t *ctl, dns_state_t **st)
 	if (!ctl->st) {
 		int ret = dns_state_open(ctl->state_dir, false, &ctl->st);
 		if (ret == DNS_EACCES)
-			return ctl_fail("state %s: must be a directory only its owner can access "
-			                "(chmod 700)", ctl->state_dir);
+			return ctl_fail("state %s: must be a directory owned by the user running dnsctl "
+			                "(%u) and closed to others", ctl->state_dir, (unsigned)geteuid());
 		if (ret)
 			return ctl_fail("cannot open state %s: %s", ctl->state_dir, dns_strerror(ret));
 	}
 	*st = ctl->st;
 	return 0;
+}
+
+int ctl_state_existing(ctl_t *ctl, dns_state_t **st)
+{
+	struct stat sb;
+	if (stat(ctl->state_dir, &sb) != 0)
+		return ctl_fail("no state at %s: %s (see -D, or add a zone first)", ctl->state_dir,
+		                strerror(errno));
+	return ctl_state(ctl, st);
 }
 
 int ctl_zone_arg(const char *s, uint8_t apex[ZONES_NAME_MAX])
@@ -103,26 +114,14 @@ static void usage(FILE *f)
 	fprintf(f, "\nSee dnsctl(8) in doc/dnsctl.md.\n");
 }
 
-/* State dir from the config file's "state-dir", when one is set there. */
-static void state_from_config(ctl_t *ctl, char *buf, size_t len)
+/* dnsctl reads the daemon's config file for what it shares with dnsd (the
+ * state directory); the other settings are dnsd's own. */
+static int config_setting(const char *key, char *val, void *arg, char *why, size_t wl)
 {
-	FILE *fp = fopen(ctl->config, "r");
-	if (!fp)
-		return;
-	char line[2048];
-	while (fgets(line, sizeof line, fp)) {
-		char key[64], val[1024];
-		if (sscanf(line, " %63s %1023s", key, val) == 2 && !strcmp(key, "state-dir")) {
-			size_t n = strlen(val);
-			if (n >= 2 && val[0] == '"' && val[n - 1] == '"') {
-				val[n - 1] = 0;
-				memmove(val, val + 1, n - 1);
-			}
-			snprintf(buf, len, "%s", val);
-			ctl->state_dir = buf;
-		}
-	}
-	fclose(fp);
+	char *state = arg;
+	if (!strcmp(key, "state-dir"))
+		snprintf(state, 1024, "%s", val);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -134,25 +133,32 @@ int main(int argc, char **argv)
 	};
 	ctl_t ctl = { .config = "/etc/dnsd/dnsd.conf", .state_dir = "/var/lib/dnsd" };
 	const char *state = NULL;
+	bool config_given = false;
 	int c;
 	/* "+": stop at the command, its options are its own */
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+c:D:hV", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c': ctl.config = optarg; break;
+		case 'c': ctl.config = optarg; config_given = true; break;
 		case 'D': state = optarg; break;
 		case 'j': ctl.json = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("dnsctl %s\n", PACKAGE_VERSION); return 0;
-		default: usage(stderr); return 2;
+		default:
+			ctl_fail("unknown option '%s' (see dnsctl --help)", argv[optind - 1]);
+			return 2;
 		}
 	}
-	char cfgstate[1024];
+	dns_log_init_tool("dnsctl");
+	char cfgstate[1024] = "", err[1200];
+	if (dns_conf_parse(ctl.config, config_given, config_setting, cfgstate, err, sizeof err))
+		return ctl_fail("%s", err);
 	if (state)
 		ctl.state_dir = state;
-	else
-		state_from_config(&ctl, cfgstate, sizeof cfgstate);
+	else if (cfgstate[0])
+		ctl.state_dir = cfgstate;
 	if (optind >= argc) {
-		usage(stderr);
+		ctl_fail("no command given (see dnsctl --help)");
 		return 2;
 	}
 	const char *group = argv[optind];
@@ -187,14 +193,18 @@ int main(int argc, char **argv)
 			return ret;
 		}
 	if (group_known) {
-		if (verb && strcmp(verb, "--help") && strcmp(verb, "-h"))
-			ctl_fail("unknown command '%s %s'", group, verb);
-		FILE *f = verb && (!strcmp(verb, "--help") || !strcmp(verb, "-h")) ? stdout : stderr;
-		for (int t = 0; tables[t]; t++)
-			for (const ctl_cmd_t *cmd = tables[t]; cmd->group; cmd++)
-				if (!strcmp(cmd->group, group))
-					fprintf(f, "usage: dnsctl %s %s %s\n", cmd->group, cmd->verb, cmd->args);
-		return f == stdout ? 0 : 2;
+		if (verb && (!strcmp(verb, "--help") || !strcmp(verb, "-h"))) {
+			for (int t = 0; tables[t]; t++)
+				for (const ctl_cmd_t *cmd = tables[t]; cmd->group; cmd++)
+					if (!strcmp(cmd->group, group))
+						printf("usage: dnsctl %s %s %s\n", cmd->group, cmd->verb, cmd->args);
+			return 0;
+		}
+		if (verb)
+			ctl_fail("unknown command '%s %s' (see dnsctl %s --help)", group, verb, group);
+		else
+			ctl_fail("'%s' needs a command (see dnsctl %s --help)", group, group);
+		return 2;
 	}
 	ctl_fail("unknown command '%s' (see dnsctl --help)", group);
 	return 2;

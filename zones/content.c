@@ -21,6 +21,59 @@ void zones_content_deinit(zones_content_t *c)
 	c->n = c->cap = 0;
 }
 
+/* Lowercase the name at \p o of RDATA; \retval offset after it, or 0 if malformed. */
+static size_t name_lower_at(uint8_t *rd, size_t len, size_t o)
+{
+	size_t l = o < len ? zones_name_len(rd + o, len - o) : 0;
+	if (l)
+		zones_name_lower(rd + o);
+	return l ? o + l : 0;
+}
+
+/* Skip a <character-string> (RFC 1035 3.3). */
+static size_t string_skip(const uint8_t *rd, size_t len, size_t o)
+{
+	return o < len && o + 1 + rd[o] <= len ? o + 1 + rd[o] : 0;
+}
+
+void zones_rdata_canonical(uint16_t type, uint8_t *rd, size_t len)
+{
+	/* RFC 4034 6.2 (with RFC 6840 5.1: not NSEC): the types whose RDATA names
+	 * are lowercased in canonical form.  Names are case-insensitive, so we
+	 * keep them that way: "MX 10 Mail" and "MX 10 mail" are one RR. */
+	size_t o;
+	switch (type) {
+	case ZONES_T_NS: case 3: case 4: case ZONES_T_CNAME: case 7: case 8: case 9:
+	case ZONES_T_PTR: case ZONES_T_DNAME:
+		name_lower_at(rd, len, 0);
+		break;
+	case ZONES_T_SOA: case 14: case 17: /* SOA, MINFO, RP: two names */
+		if ((o = name_lower_at(rd, len, 0)) != 0)
+			name_lower_at(rd, len, o);
+		break;
+	case ZONES_T_MX: case 18: case 21: case 36: /* MX, AFSDB, RT, KX */
+		name_lower_at(rd, len, 2);
+		break;
+	case 26: /* PX: preference, two names */
+		if ((o = name_lower_at(rd, len, 2)) != 0)
+			name_lower_at(rd, len, o);
+		break;
+	case ZONES_T_SRV:
+		name_lower_at(rd, len, 6);
+		break;
+	case 35: /* NAPTR: order, preference, flags, services, regexp, replacement */
+		o = string_skip(rd, len, 4);
+		o = o ? string_skip(rd, len, o) : 0;
+		o = o ? string_skip(rd, len, o) : 0;
+		if (o)
+			name_lower_at(rd, len, o);
+		break;
+	case ZONES_T_RRSIG: /* the signer's name */
+		name_lower_at(rd, len, 18);
+		break;
+	}
+}
+
 int zones_content_add(zones_content_t *c, const uint8_t *owner, uint16_t type, uint32_t ttl,
                       const uint8_t *rdata, uint16_t rdlen, uint32_t line)
 {
@@ -42,6 +95,7 @@ int zones_content_add(zones_content_t *c, const uint8_t *owner, uint16_t type, u
 	zones_name_lower(mem);
 	if (rdlen)
 		memcpy(mem + ol, rdata, rdlen);
+	zones_rdata_canonical(type, mem + ol, rdlen);
 	c->rr[c->n++] = (zones_rr_t){ .owner = mem, .rdata = mem + ol, .ttl = ttl, .type = type,
 	                              .rdlen = rdlen, .line = line };
 	return 0;

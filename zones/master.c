@@ -178,6 +178,8 @@ int zones_rdata_parse(const uint8_t *apex, uint16_t type, const char *rdata, uin
 	}
 	int ret = rr_from_ldns(rr, out, outlen);
 	ldns_rr_free(rr);
+	if (ret == 0)
+		zones_rdata_canonical(type, *out, *outlen);
 	if (ret)
 		snprintf(err, errlen, "%s RDATA '%s': %s", tn, rdata, dns_strerror(ret));
 	return ret;

@@ -179,14 +179,15 @@ int zones_store_replace(dns_state_txn_t *txn, const zones_content_t *c)
 
 int zones_store_remove(dns_state_txn_t *txn, const uint8_t *apex)
 {
+	/* The served serial stays: a zone added again under the same name must
+	 * not go back in serial (RFC 1982), or secondaries would ignore it. */
 	size_t al = zones_name_len(apex, ZONES_NAME_MAX);
 	int ret = dns_state_del(txn, DNS_DB_ZONES, apex, al);
 	if (ret == DNS_ENOENT)
 		return DNS_ENOZONE;
-	if (ret || (ret = dns_state_del_prefix(txn, DNS_DB_RECORDS, apex, al)))
+	if (ret)
 		return ret;
-	ret = dns_state_del(txn, DNS_DB_SERVED, apex, al);
-	return ret == DNS_ENOENT ? 0 : ret;
+	return dns_state_del_prefix(txn, DNS_DB_RECORDS, apex, al);
 }
 
 int zones_store_served_get(dns_state_txn_t *txn, const uint8_t *apex, zones_served_t *out)

@@ -105,6 +105,9 @@ void zones_content_sort(zones_content_t *c);
  * \retval 0, or DNS_E* with c->err describing the first problem.
  */
 _mustcheck_ int zones_content_validate(zones_content_t *c);
+/** \brief Lowercase the names inside RDATA where RFC 4034 6.2 says they are
+ * case-insensitive (done to every RR stored, so equal RRs compare equal). */
+void zones_rdata_canonical(uint16_t type, uint8_t *rdata, size_t len);
 /** \brief Format one RR in master-file form into \p out (no newline). */
 int zones_rr_print(const zones_rr_t *rr, char *out, size_t outlen);
 
@@ -162,7 +165,7 @@ _mustcheck_ int zones_store_list(dns_state_txn_t *txn,
 _mustcheck_ int zones_store_load(dns_state_txn_t *txn, const uint8_t *apex, zones_content_t *c);
 /** \brief Replace all records of the zone by \p c (sorted, validated). */
 _mustcheck_ int zones_store_replace(dns_state_txn_t *txn, const zones_content_t *c);
-/** \brief Delete the zone: settings, records, served state. */
+/** \brief Delete the zone's settings and records (its last served serial stays). */
 _mustcheck_ int zones_store_remove(dns_state_txn_t *txn, const uint8_t *apex);
 _mustcheck_ int zones_store_served_get(dns_state_txn_t *txn, const uint8_t *apex,
                                        zones_served_t *out);

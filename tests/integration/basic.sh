@@ -122,6 +122,13 @@ if dt_alive $DPID && grep -q "configuration reloaded" "$DT_TMP/dnsd2.log"; then 
 check "zone remove" ctl zone remove example.test
 sleep 0.5
 expect_eq "removed zone: REFUSED" "$(q www.example.test A | grep -o 'status: [A-Z]*')" "status: REFUSED"
+# added again from the same file: the serial goes on from the last one served
+ctl zone add example.test --file "$DT_TMP/ex.zone" --dnssec off >/dev/null
+expect_eq "re-added zone: same content, the last served serial (not the file's older one)" "$(q +short example.test SOA | awk '{print $3}')" 2026010104
+# an operator's higher serial is adopted, even for the same content
+sed 's/2026010100/2030010100/' "$DT_TMP/ex.zone" > "$DT_TMP/ex2.zone"
+ctl zone import example.test "$DT_TMP/ex2.zone" >/dev/null
+expect_eq "import with a higher serial: adopted" "$(q +short example.test SOA | awk '{print $3}')" 2030010100
 kill -TERM $DPID
 for i in $(seq 1 50); do dt_alive $DPID || break; sleep 0.1; done
 if dt_alive $DPID; then dt_not_ok "SIGTERM stops dnsd"; else wait $DPID 2>/dev/null; expect_eq "SIGTERM stops dnsd with status 0" "$?" 0; fi

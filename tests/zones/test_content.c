@@ -56,6 +56,11 @@ int main(void)
 	       "SOA away from the apex refused");
 	zones_content_deinit(&c);
 
+	is_int(load(HEAD "m MX 10 Mail.Example.Test.\nm MX 10 mail.example.test.\n", &c), 0,
+	       "MX differing in RDATA case loads");
+	is_int(c.n, 4, "and is one RR (RFC 4034 6.2: names compare case-insensitively)");
+	zones_content_deinit(&c);
+
 	/* export, re-read: the same records */
 	is_int(load(HEAD "Mixed TXT \"a b\" \"c\"\n_s._tcp SRV 0 1 25 mail\nmx MX 10 ns1\n", &c), 0,
 	       "zone for the round trip loads");
