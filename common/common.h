@@ -116,6 +116,9 @@ void dns_state_pages_release(dns_state_t *st);
 
 /** \brief Begin a read-only transaction. \retval 0 or MDB_* code. */
 _mustcheck_ int dns_state_read_begin(dns_state_t *st, dns_state_txn_t **out);
+/** \brief The id of the committed state a read transaction sees (or of the
+ * write transaction being built), comparable with dns_state_last_txnid(). */
+uint64_t dns_state_txn_id(const dns_state_txn_t *txn);
 /** \brief End a read transaction (never fails). Pointers from dns_state_get die here. */
 void dns_state_read_end(dns_state_txn_t *txn);
 

@@ -194,6 +194,11 @@ int dns_state_read_begin(dns_state_t *st, dns_state_txn_t **out)
 	return 0;
 }
 
+uint64_t dns_state_txn_id(const dns_state_txn_t *txn)
+{
+	return (uint64_t)mdb_txn_id(txn->txn);
+}
+
 void dns_state_read_end(dns_state_txn_t *txn)
 {
 	if (!txn)

@@ -76,6 +76,7 @@ typedef struct {
 
 typedef struct {
 	dnsd_builder_t *b;
+	uint64_t write_id;
 	job_t *jobs;
 	size_t njobs, capjobs;
 	int err;
@@ -162,6 +163,7 @@ static void job_build(dns_state_txn_t *txn, job_t *j)
 static int served_write(dns_state_txn_t *txn, void *arg)
 {
 	scan_t *sc = arg;
+	sc->write_id = dns_state_txn_id(txn);
 	for (size_t i = 0; i < sc->njobs; i++) {
 		job_t *j = &sc->jobs[i];
 		if (!j->zone || !j->write_served)
@@ -177,7 +179,7 @@ static int served_write(dns_state_txn_t *txn, void *arg)
 	return 0;
 }
 
-int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap)
+int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap, uint64_t *seen)
 {
 	*snap = NULL;
 	for (size_t i = 0; i < b->n; i++)
@@ -187,6 +189,7 @@ int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap)
 	if (ret)
 		return ret;
 	scan_t sc = { .b = b };
+	*seen = dns_state_txn_id(txn);
 	ret = zones_store_list(txn, scan_zone, &sc);
 	for (size_t i = 0; ret == 0 && i < sc.njobs; i++) {
 		job_build(txn, &sc.jobs[i]);
@@ -208,6 +211,10 @@ int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap)
 		need_write |= sc.jobs[i].zone && sc.jobs[i].write_served;
 	if (ret == 0 && need_write)
 		ret = dns_state_write(b->st, served_write, &sc);
+	/* Our own write right after what we read includes nothing new; any other
+	 * commit in between must be read again, so it is not counted as seen. */
+	if (ret == 0 && need_write && sc.write_id == *seen + 1)
+		*seen = sc.write_id;
 	if (ret) {
 		for (size_t i = 0; i < sc.njobs; i++)
 			zones_czone_free(sc.jobs[i].zone);

@@ -61,9 +61,11 @@ void dnsd_builder_free(dnsd_builder_t *b);
  * Zones whose generation did not change are reused as they are.  A zone that
  * fails to build keeps serving its last good version (and says so in the log).
  * Serials of changed zones are increased and persisted before anything is served.
+ * \param seen  set to the last transaction id whose changes are now included
+ *              (the state read, or our own serial write right after it)
  * \retval 0 with \p *snap a new snapshot (NULL if nothing changed), or an error
  */
-_mustcheck_ int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap);
+_mustcheck_ int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap, uint64_t *seen);
 
 /* ---- the server ---------------------------------------------------------------- */
 

@@ -29,11 +29,11 @@ typedef struct {
 	time_t started;
 } server_t;
 
-static int rebuild(server_t *s)
+static int rebuild(server_t *s, uint64_t *seen)
 {
 	zones_snapshot_t *snap = NULL;
 	uint64_t t0 = dns_now_ms();
-	int ret = dnsd_builder_update(s->builder, &snap);
+	int ret = dnsd_builder_update(s->builder, &snap, seen);
 	if (ret) {
 		dns_log_error("cannot update zones from %s: %s (still serving the previous data)",
 		              dns_state_dir(s->st), dns_strerror(ret));
@@ -57,11 +57,14 @@ static int refresh(server_t *s)
 	uint64_t txn = dns_state_last_txnid(s->st), now = dns_now_ms();
 	if (txn == s->last_txn && !(s->retry_at && now >= s->retry_at))
 		return 0;
-	s->last_txn = txn;
-	int ret = rebuild(s);
-	/* our own serial writes moved the id too: do not rebuild for them */
-	s->last_txn = dns_state_last_txnid(s->st);
+	uint64_t seen = 0;
+	int ret = rebuild(s, &seen);
+	/* what the build included (our own serial write after it is no change);
+	 * anything committed meanwhile differs from this and is picked up next */
+	s->last_txn = ret ? txn : seen;
 	s->retry_at = ret ? now + 5000 : 0;
+	if (ret == 0 && seen != dns_state_last_txnid(s->st))
+		return refresh(s); /* a commit raced with the build: include it now */
 	return ret;
 }
 
