@@ -110,8 +110,9 @@ check "export after import is identical" cmp "$DT_TMP/exported.zone" "$DT_TMP/ex
 expect_eq "zone show --json names the serial" \
 	"$(ctl zone show example.test --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["serial"])')" 2026010104
 
-# restart: the same serial for the same content
-dt_stop $DPID
+# kill -9 (no clean shutdown, a stale control socket left behind), then a
+# restart: the last committed state, with the same serial for the same content
+kill -9 $DPID; wait $DPID 2>/dev/null
 dt_start dnsd "$DT_TMP/dnsd2.log" "$DNSD" -D "$S" -l 127.0.0.1@$P -f
 DPID=$DT_PID
 dt_wait_dns 127.0.0.1 "$P" example.test 10 "$DPID" || dt_log_tail "$DT_TMP/dnsd2.log"
