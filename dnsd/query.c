@@ -33,10 +33,22 @@ static size_t name_skip(const uint8_t *m, size_t len, size_t o)
 	return 0;
 }
 
+/* Lowercase 8 octets at once: bytes 'A'..'Z' get 0x20 added, nothing else
+ * changes (label length octets are below 64, so they are never letters). */
+static inline uint64_t lower8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	uint64_t b = x & ~high;
+	uint64_t ge_a = b + ones * (0x80 - 'A');
+	uint64_t gt_z = b + ones * (0x7f - 'Z');
+	uint64_t upper = (ge_a ^ gt_z) & ~x & high;
+	return x | (upper >> 2);
+}
+
 /* Parse the question name: RFC 1035 4.1.2, no compression possible before it. */
 static int qname_parse(resp_t *r, const uint8_t *m, size_t len, size_t *o)
 {
-	size_t p = *o, w = 0;
+	size_t p = *o;
 	unsigned labels = 0;
 	for (;;) {
 		if (p >= len)
@@ -44,17 +56,20 @@ static int qname_parse(resp_t *r, const uint8_t *m, size_t len, size_t *o)
 		uint8_t l = m[p];
 		if (l > 63)
 			return -1; /* a pointer or extended label type: malformed here */
-		if (w + 1u + l > ZONES_NAME_MAX || p + 1u + l > len)
+		if (p + 1u + l - *o > ZONES_NAME_MAX || p + 1u + l > len)
 			return -1;
-		r->qlow[w++] = l;
-		for (uint8_t i = 0; i < l; i++) {
-			uint8_t c = m[p + 1 + i];
-			r->qlow[w++] = (c >= 'A' && c <= 'Z') ? c + 32 : c;
-		}
 		p += 1u + l;
 		if (l == 0)
 			break;
 		labels++;
+	}
+	size_t w = p - *o;
+	memcpy(r->qlow, m + *o, w);
+	for (size_t i = 0; i < w; i += 8) {
+		uint64_t x;
+		memcpy(&x, r->qlow + i, 8); /* qlow has 8 octets of slack */
+		x = lower8(x);
+		memcpy(r->qlow + i, &x, 8);
 	}
 	r->qlen = (uint8_t)w;
 	r->qlabels = (uint8_t)labels;

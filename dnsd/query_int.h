@@ -22,7 +22,7 @@ typedef struct {
 	/* the query */
 	const dnsd_query_in_t *in;
 	uint16_t qtype, qclass;
-	uint8_t qlow[ZONES_NAME_MAX]; /* the question name, lowercase */
+	uint8_t qlow[ZONES_NAME_MAX + 9]; /* the question name, lowercase (+ slack for lower8) */
 	uint8_t qlen, qlabels;
 	/* EDNS of the query (RFC 6891) */
 	bool edns, do_bit, nsid, keepalive;

@@ -105,12 +105,11 @@ static void *worker_run(void *arg)
 	for (int i = 0; i < BATCH; i++) {
 		w->iov_in[i] = (struct iovec){ w->in[i], QMAX };
 		w->iov_out[i].iov_base = w->out[i];
+		w->msg_in[i] = (struct mmsghdr){ .msg_hdr = {
+			.msg_name = &w->from[i], .msg_namelen = sizeof w->from[i],
+			.msg_iov = &w->iov_in[i], .msg_iovlen = 1 } };
 	}
 	while (!atomic_load_explicit(&w->u->stop, memory_order_relaxed)) {
-		for (int i = 0; i < BATCH; i++)
-			w->msg_in[i] = (struct mmsghdr){ .msg_hdr = {
-				.msg_name = &w->from[i], .msg_namelen = sizeof w->from[i],
-				.msg_iov = &w->iov_in[i], .msg_iovlen = 1 } };
 		int n = recvmmsg(w->fd, w->msg_in, BATCH, MSG_WAITFORONE, NULL);
 		if (n <= 0)
 			continue; /* timeout (to check stop), EINTR, or a transient error */
@@ -137,6 +136,9 @@ static void *worker_run(void *arg)
 			m++;
 		}
 		dnsd_epoch_leave(w->ep, w->reader);
+		/* the kernel changed only the headers it filled: reset those */
+		for (int i = 0; i < n; i++)
+			w->msg_in[i].msg_hdr.msg_namelen = sizeof w->from[i];
 		for (int sent = 0; sent < m;) {
 			int k = sendmmsg(w->fd, w->msg_out + sent, (unsigned)(m - sent), 0);
 			if (k <= 0) {
