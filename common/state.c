@@ -25,6 +25,7 @@ static const char *const db_names[DNS_DB_COUNT] = {
 	[DNS_DB_ZONES] = "zones",
 	[DNS_DB_RECORDS] = "records",
 	[DNS_DB_SERVED] = "served",
+	[DNS_DB_KEYS] = "keys",
 };
 
 struct dns_state {
