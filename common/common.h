@@ -215,6 +215,10 @@ _mustcheck_ int dns_control_request(const char *dir, const char *cmd, char *repl
 
 /* ---- configuration files ------------------------------------------------------ */
 
+/** One setting: \p section is "" at the top of the file, else "KIND NAME". */
+typedef int (*dns_conf_fn_t)(const char *section, const char *key, char *val, void *arg,
+                             char *why, size_t wl);
+
 /**
  * \brief Read a "key value" file (see common/conffile.c for the syntax) and call
  * \p fn for every setting, in order.  \p fn returns 0, or non-zero with \p why
@@ -222,7 +226,5 @@ _mustcheck_ int dns_control_request(const char *dir, const char *cmd, char *repl
  * \param must_exist  false: a missing file is no error (an optional default path)
  * \retval 0, DNS_ECONFIG or a negated errno, with \p err = "FILE:LINE: reason"
  */
-_mustcheck_ int dns_conf_parse(const char *path, bool must_exist,
-                               int (*fn)(const char *key, char *val, void *arg, char *why,
-                                         size_t wl),
-                               void *arg, char *err, size_t errlen);
+_mustcheck_ int dns_conf_parse(const char *path, bool must_exist, dns_conf_fn_t fn, void *arg,
+                               char *err, size_t errlen);

@@ -4,6 +4,8 @@
  * line, "key value"; the value may be double-quoted (\" and \\ escape inside
  * quotes); '#' outside quotes starts a comment.  What the keys mean is up to
  * the caller (dnsd/config.c for dnsd; dnsctl reads only what it needs).
+ * A line "[KIND NAME]" starts a section (e.g. "[policy default]"): the
+ * settings after it, up to the next section, belong to it.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -68,9 +70,49 @@ static int line_split(char *line, char **key, char **val, const char **why)
 	return 1;
 }
 
-int dns_conf_parse(const char *path, bool must_exist,
-                   int (*fn)(const char *key, char *val, void *arg, char *why, size_t wl),
-                   void *arg, char *err, size_t errlen)
+/* "[kind name]" -> "kind name" in \p out. \retval 1 section, 0 not one, -1 malformed */
+static int section_parse(char *line, char *out, size_t outlen)
+{
+	char *p = line;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p != '[')
+		return 0;
+	char *end = strchr(p, ']');
+	if (!end)
+		return -1;
+	char *rest = end + 1;
+	while (isspace((unsigned char)*rest))
+		rest++;
+	if (*rest && *rest != '#')
+		return -1;
+	*end = 0;
+	p++;
+	while (isspace((unsigned char)*p))
+		p++;
+	char *kind = p;
+	while (*p && !isspace((unsigned char)*p))
+		p++;
+	if (p == kind)
+		return -1;
+	char *name = p;
+	if (*p) {
+		*p = 0;
+		name = p + 1;
+		while (isspace((unsigned char)*name))
+			name++;
+		char *ne = name + strlen(name);
+		while (ne > name && isspace((unsigned char)ne[-1]))
+			*--ne = 0;
+	}
+	if (!*name || strpbrk(name, " \t\"#"))
+		return -1; /* one name, no spaces */
+	snprintf(out, outlen, "%s %s", kind, name);
+	return 1;
+}
+
+int dns_conf_parse(const char *path, bool must_exist, dns_conf_fn_t fn, void *arg, char *err,
+                   size_t errlen)
 {
 	FILE *fp = fopen(path, "r");
 	if (!fp) {
@@ -80,7 +122,7 @@ int dns_conf_parse(const char *path, bool must_exist,
 		snprintf(err, errlen, "%s: %s", path, dns_strerror(e));
 		return e;
 	}
-	char line[4096];
+	char line[4096], section[512] = "";
 	unsigned lineno = 0;
 	int ret = 0;
 	while (fgets(line, sizeof line, fp)) {
@@ -90,6 +132,15 @@ int dns_conf_parse(const char *path, bool must_exist,
 			ret = DNS_ECONFIG;
 			break;
 		}
+		int sr = section_parse(line, section, sizeof section);
+		if (sr < 0) {
+			snprintf(err, errlen, "%s:%u: expected a section header like [policy NAME]", path,
+			         lineno);
+			ret = DNS_ECONFIG;
+			break;
+		}
+		if (sr > 0)
+			continue;
 		char *key = NULL, *val = NULL;
 		const char *why = NULL;
 		int r = line_split(line, &key, &val, &why);
@@ -102,7 +153,7 @@ int dns_conf_parse(const char *path, bool must_exist,
 			break;
 		}
 		char w[600] = "";
-		if (fn(key, val, arg, w, sizeof w) != 0) {
+		if (fn(section, key, val, arg, w, sizeof w) != 0) {
 			snprintf(err, errlen, "%s:%u: %s", path, lineno, w);
 			ret = DNS_ECONFIG;
 			break;

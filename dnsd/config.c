@@ -111,11 +111,16 @@ typedef struct {
 	bool listen_reset;
 } load_t;
 
-static int setting(const char *key, char *val, void *arg, char *why, size_t wl)
+static int setting(const char *section, const char *key, char *val, void *arg, char *why,
+                   size_t wl)
 {
 	load_t *ld = arg;
 	dnsd_config_t *c = ld->c;
 	unsigned long n;
+	if (section[0]) {
+		snprintf(why, wl, "unknown section [%s]", section);
+		return -1;
+	}
 	if (!strcmp(key, "listen")) {
 		if (!ld->listen_reset) {
 			c->nlisten = 0; /* the file's addresses replace the defaults */

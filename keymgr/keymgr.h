@@ -104,3 +104,95 @@ _mustcheck_ int keymgr_store_load(dns_state_txn_t *txn, const uint8_t *apex, key
 _mustcheck_ int keymgr_store_put(dns_state_txn_t *txn, const uint8_t *apex, const keymgr_key_t *k);
 _mustcheck_ int keymgr_store_remove_all(dns_state_txn_t *txn, const uint8_t *apex);
 void keymgr_keys_free(keymgr_key_t *keys, size_t n);
+
+/* ---- DNSSEC policies (named, in the config file: [policy NAME] sections) ------- */
+
+typedef struct {
+	char name[64];
+	uint8_t algorithm;          /*!< default ECDSAP256SHA256 */
+	bool csk;                   /*!< one combined key instead of KSK + ZSK */
+	uint32_t dnskey_ttl;        /*!< seconds */
+	uint32_t sig_validity;      /*!< RRSIG lifetime */
+	uint32_t sig_refresh;       /*!< re-sign when less than this is left */
+	uint32_t sig_jitter;        /*!< expirations spread over this much */
+	uint32_t sig_inception_offset; /*!< inception this far in the past (clock skew) */
+	bool nsec3;                 /*!< NSEC3 (RFC 5155) instead of NSEC */
+	uint16_t nsec3_iterations;  /*!< RFC 9276: 0 */
+	uint8_t nsec3_salt_len;     /*!< RFC 9276: no salt */
+	bool nsec3_opt_out;         /*!< RFC 9276: no */
+	uint32_t zsk_lifetime;      /*!< 0: no automatic rollover */
+	uint32_t ksk_lifetime;
+	uint32_t propagation_delay;
+	uint32_t parent_ds_ttl;
+	uint32_t parent_propagation_delay;
+} keymgr_policy_t;
+
+typedef struct {
+	keymgr_policy_t *p;
+	size_t n;
+} keymgr_policies_t;
+
+/** \brief Start with the built-in "default" policy (ECDSAP256SHA256, KSK+ZSK, NSEC3). */
+_mustcheck_ int keymgr_policies_init(keymgr_policies_t *ps);
+void keymgr_policies_deinit(keymgr_policies_t *ps);
+/**
+ * \brief Apply one "key value" of [policy NAME] (creating NAME from the
+ * defaults on first use).  \retval 0, or -1 with \p why
+ */
+int keymgr_policy_setting(keymgr_policies_t *ps, const char *name, const char *key,
+                          const char *val, char *why, size_t wl);
+/** \brief Check the policies are coherent (e.g. refresh < validity). \retval 0 or -1 with why */
+int keymgr_policies_check(const keymgr_policies_t *ps, char *why, size_t wl);
+const keymgr_policy_t *keymgr_policy_find(const keymgr_policies_t *ps, const char *name);
+/** \brief "90d", "12h", "30m", "45s" or plain seconds. \retval 0 or -1 */
+int keymgr_duration_parse(const char *s, uint32_t *out);
+
+/* ---- zone signing ---------------------------------------------------------- */
+
+/** A signature kept from an earlier signing run, for reuse (one per RRset and key). */
+typedef struct {
+	uint8_t digest[16];   /*!< of the RRset as signed (owner, type, TTL, RDATA) */
+	uint16_t tag;         /*!< key tag of the signer */
+	uint8_t algorithm;
+	uint32_t expiration;
+	uint8_t *rdata;       /*!< RRSIG RDATA (owned by the cache) */
+	uint16_t rdlen;
+} keymgr_sig_t;
+
+/**
+ * Earlier signatures by (owner, covered type).  The signer looks them up and
+ * records what it used, so a caller can persist exactly the live set.
+ */
+typedef struct keymgr_sigcache keymgr_sigcache_t;
+_mustcheck_ int keymgr_sigcache_new(keymgr_sigcache_t **out);
+void keymgr_sigcache_free(keymgr_sigcache_t *c);
+/** \brief Add an earlier signature (copies). */
+_mustcheck_ int keymgr_sigcache_add(keymgr_sigcache_t *c, const uint8_t *owner, uint16_t type,
+                                    const keymgr_sig_t *sig);
+
+typedef struct {
+	size_t rrsets, signed_new, reused, nsec;
+} keymgr_sign_stats_t;
+
+/**
+ * \brief Sign zone content in place (RFC 4035 2): drops DNSSEC records it
+ * generates (DNSKEY at the apex, RRSIG, NSEC, NSEC3, NSEC3PARAM), then adds the
+ * DNSKEY RRset of \p keys, the NSEC or NSEC3 chain (+ NSEC3PARAM) and RRSIGs
+ * over every authoritative RRset (not delegation NS or glue; DS yes).
+ * Signatures in \p cache that still cover the same data with an active key
+ * and are not due for refresh are reused; the cache ends holding exactly the
+ * signatures now in the zone.
+ * \param now  unix time (injected, for tests)
+ * \retval 0, DNS_ENOMEM, DNS_ECRYPTO, DNS_EINVAL (no usable key)
+ */
+_mustcheck_ int keymgr_zone_sign(zones_content_t *c, keymgr_key_t *keys, size_t nkeys,
+                                 const keymgr_policy_t *p, uint32_t now,
+                                 keymgr_sigcache_t *cache, keymgr_sign_stats_t *stats);
+/** \brief Visit the signatures the last signing left in the cache (to persist them). */
+_mustcheck_ int keymgr_sigcache_foreach(const keymgr_sigcache_t *c,
+                                        int (*fn)(const uint8_t *owner, uint16_t type,
+                                                  const keymgr_sig_t *sig, void *arg),
+                                        void *arg);
+/** \brief NSEC3 hash of a name (RFC 5155 5). \retval 20 (SHA-1 length) or DNS_ECRYPTO */
+int keymgr_nsec3_hash(const uint8_t *name, const uint8_t *salt, uint8_t saltlen,
+                      uint16_t iterations, uint8_t out[20]);

@@ -1,7 +1,8 @@
 # Unit tests (TAP, one program per source file they test) and integration scripts.
 TESTS_LIB = tests/tap.h
-check_PROGRAMS += tests/common/test_conffile tests/zones/test_name tests/zones/test_content tests/dnsd/test_engine \
+UNIT_TESTS = tests/common/test_conffile tests/zones/test_name tests/zones/test_content tests/dnsd/test_engine \
 	tests/keymgr/test_key
+check_PROGRAMS += $(UNIT_TESTS)
 tests_common_test_conffile_SOURCES = tests/common/test_conffile.c $(TESTS_LIB)
 tests_common_test_conffile_LDADD = common/libcommon.a $(LMDB_LIBS) $(CRYPTO_LIBS)
 tests_common_test_conffile_CFLAGS = $(TEST_CFLAGS)
@@ -15,9 +16,10 @@ tests_keymgr_test_key_CFLAGS = $(TEST_CFLAGS)
 tests_dnsd_test_engine_SOURCES = tests/dnsd/test_engine.c $(TESTS_LIB)
 tests_dnsd_test_engine_LDADD = $(ENGINE_LIBS)
 
-TESTS += $(check_PROGRAMS) \
+TESTS += $(UNIT_TESTS) \
 	tests/integration/basic.sh \
 	tests/integration/protocol.sh \
+	tests/integration/sign_validate.sh \
 	tests/integration/diff_knot.sh
 
 EXTRA_DIST += tests/integration/lib.sh tests/integration/dnsdiff.py \
@@ -27,3 +29,9 @@ TEST_CFLAGS = $(AM_CFLAGS) -Wno-unused-result
 tests_zones_test_name_CFLAGS = $(TEST_CFLAGS)
 tests_zones_test_content_CFLAGS = $(TEST_CFLAGS)
 tests_dnsd_test_engine_CFLAGS = $(TEST_CFLAGS)
+
+# helpers the integration tests run (not tests themselves)
+check_PROGRAMS += tests/keymgr/signzone
+tests_keymgr_signzone_SOURCES = tests/keymgr/signzone.c
+tests_keymgr_signzone_LDADD = $(KEYMGR_LIBS)
+tests_keymgr_signzone_CFLAGS = $(TEST_CFLAGS)

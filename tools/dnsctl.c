@@ -116,10 +116,11 @@ static void usage(FILE *f)
 
 /* dnsctl reads the daemon's config file for what it shares with dnsd (the
  * state directory); the other settings are dnsd's own. */
-static int config_setting(const char *key, char *val, void *arg, char *why, size_t wl)
+static int config_setting(const char *section, const char *key, char *val, void *arg, char *why,
+                          size_t wl)
 {
 	char *state = arg;
-	if (!strcmp(key, "state-dir"))
+	if (!section[0] && !strcmp(key, "state-dir"))
 		snprintf(state, 1024, "%s", val);
 	return 0;
 }

@@ -7,14 +7,15 @@
 
 static char got[2048];
 
-static int collect(const char *key, char *val, void *arg, char *why, size_t wl)
+static int collect(const char *section, const char *key, char *val, void *arg, char *why,
+                   size_t wl)
 {
 	if (!strcmp(key, "bad")) {
 		snprintf(why, wl, "bad is refused");
 		return -1;
 	}
 	size_t n = strlen(got);
-	snprintf(got + n, sizeof got - n, "[%s=%s]", key, val);
+	snprintf(got + n, sizeof got - n, "[%s%s%s=%s]", section, section[0] ? ":" : "", key, val);
 	return 0;
 }
 
@@ -40,6 +41,11 @@ int main(void)
 	is_str(got, "[listen=127.0.0.1@53][workers=2]", "keys and values, comments dropped");
 	is_int(parse("nsid \"a # b \\\"q\\\"\"  # c\n", err, sizeof err), 0, "quoted value parses");
 	is_str(got, "[nsid=a # b \"q\"]", "# inside quotes is data, escapes work");
+	is_int(parse("a 1\n[policy fast]  # c\nalgorithm ed25519\n[ policy  slow ]\nb 2\n", err,
+	             sizeof err), 0, "sections parse");
+	is_str(got, "[a=1][policy fast:algorithm=ed25519][policy slow:b=2]", "settings know their section");
+	is_int(parse("[policy]\n", err, sizeof err), DNS_ECONFIG, "section without a name refused");
+	is_int(parse("[policy a b]\n", err, sizeof err), DNS_ECONFIG, "section with two names refused");
 	is_int(parse("workers\n", err, sizeof err), DNS_ECONFIG, "key without value refused");
 	ok(strstr(err, ":1: workers: needs a value") != NULL, "error names line and key: %s", err);
 	is_int(parse("a 1\nnsid \"open\n", err, sizeof err), DNS_ECONFIG, "unterminated quote refused");
