@@ -77,6 +77,7 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 }
 
 static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+static void process(conn_t *c);
 
 static void write_done(uv_write_t *req, int status)
 {
@@ -88,8 +89,11 @@ static void write_done(uv_write_t *req, int status)
 	}
 	if (!c->reading && !c->closing &&
 	    uv_stream_get_write_queue_size((uv_stream_t *)&c->h) < WQ_MAX / 2) {
-		c->reading = true;
-		uv_read_start((uv_stream_t *)&c->h, alloc_cb, read_cb);
+		process(c); /* what was read before the pause first */
+		if (!c->closing && uv_stream_get_write_queue_size((uv_stream_t *)&c->h) <= WQ_MAX) {
+			c->reading = true;
+			uv_read_start((uv_stream_t *)&c->h, alloc_cb, read_cb);
+		}
 	}
 }
 
@@ -118,22 +122,22 @@ static void reply(conn_t *c, const uint8_t *msg, size_t len)
 	}
 }
 
-static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+/* Answer the complete messages in the buffer, in order (RFC 7766 6.2.1.1:
+ * pipelining), until the client has too many unread answers: then stop
+ * reading, keep the rest, and go on when its answers drain (write_done). */
+static void process(conn_t *c)
 {
-	conn_t *c = s->data;
 	struct dnsd_tcp *t = c->t;
-	if (nread < 0) {
-		conn_close(c);
-		return;
-	}
-	if (nread == 0)
-		return;
-	c->rlen += (size_t)nread;
-	uv_timer_again(&c->idle);
-	c->q.now = (uint32_t)time(NULL);
 	size_t o = 0;
-	/* every complete message, in order (RFC 7766 6.2.1.1: pipelining) */
-	while (c->rlen - o >= 2) {
+	c->q.now = (uint32_t)time(NULL);
+	while (c->rlen - o >= 2 && !c->closing) {
+		if (uv_stream_get_write_queue_size((uv_stream_t *)&c->h) > WQ_MAX) {
+			if (c->reading) {
+				uv_read_stop((uv_stream_t *)&c->h);
+				c->reading = false;
+			}
+			break;
+		}
 		size_t mlen = dns_get16(c->rbuf + o);
 		if (c->rlen - o - 2 < mlen)
 			break;
@@ -145,21 +149,29 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		            DNSD_RESPOND) {
 			dns_put16(t->out, (uint16_t)alen);
 			reply(c, t->out, alen + 2);
-			if (c->closing)
-				return;
 		} else if (mlen < 12) {
 			conn_close(c); /* not DNS: RFC 7766 6.2.4 lets us close */
-			return;
 		}
 		o += 2 + mlen;
 	}
+	if (c->closing)
+		return;
 	memmove(c->rbuf, c->rbuf + o, c->rlen - o);
 	c->rlen -= o;
-	if (uv_stream_get_write_queue_size(s) > WQ_MAX) {
-		/* the client does not read its answers: stop reading its queries */
-		uv_read_stop(s);
-		c->reading = false;
+}
+
+static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	conn_t *c = s->data;
+	if (nread < 0) {
+		conn_close(c);
+		return;
 	}
+	if (nread == 0)
+		return;
+	c->rlen += (size_t)nread;
+	uv_timer_again(&c->idle);
+	process(c);
 }
 
 static void accept_cb(uv_stream_t *server, int status)

@@ -20,11 +20,12 @@ TESTS += $(UNIT_TESTS) \
 	tests/integration/basic.sh \
 	tests/integration/protocol.sh \
 	tests/integration/sign_validate.sh \
+	tests/integration/flood.sh \
 	tests/integration/diff_knot.sh
 
 EXTRA_DIST += tests/integration/lib.sh tests/integration/dnsdiff.py \
 	tests/integration/diffqueries.txt tests/integration/diffzones \
-	tests/integration/protocol.py
+	tests/integration/protocol.py tests/integration/flood.c
 TEST_CFLAGS = $(AM_CFLAGS) -Wno-unused-result
 tests_zones_test_name_CFLAGS = $(TEST_CFLAGS)
 tests_zones_test_content_CFLAGS = $(TEST_CFLAGS)

@@ -171,6 +171,14 @@ int zones_content_validate(zones_content_t *c)
 			snprintf(m, sizeof m, "owner is outside the zone %s", an);
 			return fail(c, rr, DNS_EOUTOFZONE, m);
 		}
+		/* master files are our export format: ldns reads an owner of at most
+		 * 255 characters, so a name whose escaped form is longer could not be
+		 * imported again */
+		char pres[1100];
+		size_t wl = zones_name_len(rr->owner, ZONES_NAME_MAX);
+		if (wl * 4 > 255 && (zones_name_print(rr->owner, pres, sizeof pres), strlen(pres) > 255))
+			return fail(c, rr, DNS_ENAMELEN, "name too long in master-file form (over 255 "
+			            "characters with escapes)");
 		if (!type_storable(rr->type))
 			return fail(c, rr, DNS_ETYPE, "this type cannot be stored in a zone");
 		if (rr->ttl > 0x7fffffffu)

@@ -100,7 +100,7 @@ uint32_t zones_name_hash(const uint8_t *name, size_t len)
 	 * suffix of a name in one pass (zones_name_hash_label) */
 	const uint8_t *lab[128];
 	unsigned n = 0;
-	for (const uint8_t *p = name; *p && (size_t)(p - name) < len; p += 1 + *p)
+	for (const uint8_t *p = name; (size_t)(p - name) < len && *p; p += 1 + *p)
 		lab[n++] = p;
 	uint64_t h = ZONES_HASH_ROOT;
 	while (n > 0)

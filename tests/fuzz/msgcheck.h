@@ -18,7 +18,8 @@
  * - at most one OPT, in the additional section, owned by the root, options
  *   well formed; none when the query had none (RFC 6891 7).
  *
- * Header-only (static functions), shared by the engine and zone fuzzers.
+ * Header-only (static inline functions), shared by the engine and zone fuzzers
+ * and by tests/integration/flood.c.
  * Nothing here allocates.
  */
 #pragma once
@@ -35,6 +36,7 @@ typedef struct {
 	size_t qend;        /*!< end of the question (when has_question) */
 	unsigned nopt;      /*!< OPT records seen (when parsed) */
 	bool opt_ok;        /*!< the first OPT is in the additional section, owned by the root */
+	size_t sec[4];      /*!< start of answer, authority, additional; end (when parsed) */
 	uint16_t bufsize;   /*!< UDP payload size of the first OPT */
 	uint8_t version;    /*!< EDNS version of the first OPT */
 } msgcheck_query_t;
@@ -44,9 +46,10 @@ static inline uint16_t mc_get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 
 /*
  * Read a (possibly compressed) name at \p o; the in-place part must end at or
  * before \p end.  \retval offset after the in-place part, or 0 when invalid.
- * \p *wire gets the uncompressed length.
+ * \p out (NULL, or room for 255 octets) gets the name uncompressed and in
+ * lowercase.
  */
-static size_t mc_name(const uint8_t *m, size_t end, size_t o, bool allow_ptr, size_t *wire)
+static inline size_t mc_name(const uint8_t *m, size_t end, size_t o, bool allow_ptr, uint8_t *out)
 {
 	size_t after = 0, total = 0, p = o;
 	unsigned hops = 0;
@@ -68,20 +71,25 @@ static size_t mc_name(const uint8_t *m, size_t end, size_t o, bool allow_ptr, si
 		}
 		if (l & 0xc0)
 			return 0; /* RFC 6891 5: extended label types are obsolete */
-		total += 1u + l;
-		if (total > 255 || p + 1u + l > end)
+		if (total + 1u + l > 255 || p + 1u + l > end)
 			return 0;
+		if (out) {
+			out[total] = l;
+			for (unsigned i = 1; i <= l; i++) {
+				uint8_t c = m[p + i];
+				out[total + i] = (c >= 'A' && c <= 'Z') ? c + 32 : c;
+			}
+		}
+		total += 1u + l;
 		if (l == 0)
 			break;
 		p += 1u + l;
 	}
-	if (wire)
-		*wire = total;
 	return after ? after : p + 1;
 }
 
 /* <character-string> (RFC 1035 3.3) at o within end. \retval offset after or 0 */
-static size_t mc_cstring(const uint8_t *m, size_t end, size_t o)
+static inline size_t mc_cstring(const uint8_t *m, size_t end, size_t o)
 {
 	if (o >= end || o + 1u + m[o] > end)
 		return 0;
@@ -89,7 +97,7 @@ static size_t mc_cstring(const uint8_t *m, size_t end, size_t o)
 }
 
 /* RDATA of the types we know, from o to end.  \retval NULL or what is wrong. */
-static const char *mc_rdata(const uint8_t *m, size_t o, size_t end, uint16_t type)
+static inline const char *mc_rdata(const uint8_t *m, size_t o, size_t end, uint16_t type)
 {
 	size_t p;
 	switch (type) {
@@ -97,7 +105,8 @@ static const char *mc_rdata(const uint8_t *m, size_t o, size_t end, uint16_t typ
 		return end - o == 4 ? NULL : "A RDATA not 4 octets";
 	case 28: /* AAAA */
 		return end - o == 16 ? NULL : "AAAA RDATA not 16 octets";
-	case 2: case 5: case 12: case 3: case 4: case 7: case 8: case 9: /* NS CNAME PTR MD MF MB MG MR */
+	case 2: case 5: case 12: /* NS CNAME PTR */
+	case 3: case 4: case 7: case 8: case 9: /* MD MF MB MG MR */
 		p = mc_name(m, end, o, true, NULL);
 		return p == end ? NULL : "name RDATA invalid or not filling RDLENGTH";
 	case 39: /* DNAME: never compressed (RFC 6672 2.5) */
@@ -149,7 +158,7 @@ static const char *mc_rdata(const uint8_t *m, size_t o, size_t end, uint16_t typ
 }
 
 /* The options of an OPT RDATA (RFC 6891 6.1.2). */
-static const char *mc_opt(const uint8_t *m, size_t o, size_t end)
+static inline const char *mc_opt(const uint8_t *m, size_t o, size_t end)
 {
 	while (o < end) {
 		if (end - o < 4)
@@ -167,8 +176,8 @@ static const char *mc_opt(const uint8_t *m, size_t o, size_t end)
  * own responses; otherwise (a query) only the framing.
  * \retval NULL or what is wrong; \p info filled as far as it got.
  */
-static const char *mc_walk(const uint8_t *m, size_t len, bool strict, msgcheck_query_t *info,
-                           uint8_t *opt_ext_rcode)
+static inline const char *mc_walk(const uint8_t *m, size_t len, bool strict,
+                                  msgcheck_query_t *info, uint8_t *opt_ext_rcode)
 {
 	memset(info, 0, sizeof *info);
 	if (len < 12)
@@ -179,8 +188,9 @@ static const char *mc_walk(const uint8_t *m, size_t len, bool strict, msgcheck_q
 	if (qd > 1 && strict)
 		return "QDCOUNT above 1";
 	for (unsigned i = 0; i < qd; i++) {
-		/* a question name comes first: our responses copy it uncompressed */
-		o = mc_name(m, len, o, !strict, NULL);
+		/* a question name comes first: nothing before it to point to, so a
+		 * pointer there is malformed; dnsd answers FORMERR without reading further */
+		o = mc_name(m, len, o, false, NULL);
 		if (!o || len - o < 4)
 			return "question does not parse";
 		o += 4;
@@ -190,12 +200,14 @@ static const char *mc_walk(const uint8_t *m, size_t len, bool strict, msgcheck_q
 		}
 	}
 	for (int s = 0; s < 3; s++) {
+		info->sec[s] = o;
 		for (unsigned i = 0; i < n[s]; i++) {
 			size_t owner = o;
 			o = mc_name(m, len, o, true, NULL);
 			if (!o)
 				return s == 0 ? "answer owner name invalid" :
-				       s == 1 ? "authority owner name invalid" : "additional owner name invalid";
+				       s == 1 ? "authority owner name invalid" :
+				                "additional owner name invalid";
 			if (len - o < 10)
 				return "record header truncated";
 			uint16_t type = mc_get16(m + o), rdlen = mc_get16(m + o + 8);
@@ -234,12 +246,128 @@ static const char *mc_walk(const uint8_t *m, size_t len, bool strict, msgcheck_q
 	}
 	if (o != len)
 		return "octets after the last counted record";
+	info->sec[3] = o;
 	info->parsed = true;
 	return NULL;
 }
 
+/* Length of an uncompressed wire name (valid, as mc_name wrote it). */
+static inline size_t mc_len(const uint8_t *n)
+{
+	size_t o = 0;
+	while (n[o])
+		o += 1u + n[o];
+	return o + 1;
+}
+
+/* Is \p a equal to or below \p b (both lowercase, uncompressed)? */
+static inline bool mc_is_sub(const uint8_t *a, const uint8_t *b)
+{
+	size_t la = mc_len(a), lb = mc_len(b), o = 0;
+	if (la < lb)
+		return false;
+	while (la - o > lb)
+		o += 1u + a[o];
+	return la - o == lb && memcmp(a + o, b, lb) == 0;
+}
+
+/* One record of a parsed message: owner, type, RDATA bounds.  \retval next offset */
+static inline size_t mc_rr(const uint8_t *m, size_t len, size_t o, uint8_t owner[255],
+                           uint16_t *type, size_t *rd, size_t *end)
+{
+	o = mc_name(m, len, o, true, owner);
+	*type = mc_get16(m + o);
+	*rd = o + 10;
+	*end = *rd + mc_get16(m + o + 8);
+	return *end;
+}
+
+/* The name an NS, MX or SRV record points at, for the additional section. */
+static inline bool mc_target(const uint8_t *m, size_t len, uint16_t type, size_t rd,
+                             uint8_t out[255])
+{
+	size_t at = type == 2 ? rd : type == 15 ? rd + 2 : type == 33 ? rd + 6 : 0;
+	return at && mc_name(m, len, at, true, out) != 0;
+}
+
+/*
+ * What the records say, beyond their syntax (RFC 1034 4.3.2, RFC 6672 3.3,
+ * RFC 4592): the answer section is a chain that starts at the question name
+ * -- each record owned by the current name (a DNAME by an ancestor of it),
+ * a CNAME moving the current name to its target, the CNAME synthesised from
+ * a DNAME holding exactly the substituted name -- the authority records are
+ * owned by the final name or an ancestor, and every A/AAAA in the additional
+ * section is the target of an NS, MX or SRV record of the message.  Wrong
+ * compression pointers in pre-rendered records show up here.
+ */
+static inline const char *mc_semantics(const uint8_t *m, size_t len, const msgcheck_query_t *ri)
+{
+	uint8_t sname[255], owner[255], t[255], synth[255];
+	uint16_t type, qtype;
+	size_t rd, end, o = 12;
+	o = mc_name(m, len, o, false, sname);
+	qtype = mc_get16(m + o);
+	bool want_synth = false;
+	unsigned n[3] = { mc_get16(m + 6), mc_get16(m + 8), mc_get16(m + 10) };
+	o = ri->sec[0];
+	for (unsigned i = 0; i < n[0]; i++) {
+		o = mc_rr(m, len, o, owner, &type, &rd, &end);
+		if (want_synth) {
+			if (type != 5 || memcmp(owner, sname, mc_len(sname)) != 0)
+				return "the DNAME is not followed by the CNAME it synthesises";
+			mc_name(m, len, rd, true, t);
+			if (mc_len(t) != mc_len(synth) || memcmp(t, synth, mc_len(t)) != 0)
+				return "the CNAME synthesised from a DNAME has the wrong target";
+			want_synth = false;
+			memcpy(sname, t, mc_len(t));
+			continue;
+		}
+		if (type == 39 && mc_is_sub(sname, owner) &&
+		    mc_len(sname) != mc_len(owner)) {
+			/* RFC 6672 3.3: sname with the DNAME owner replaced by its target */
+			mc_name(m, len, rd, false, t);
+			size_t prefix = mc_len(sname) - mc_len(owner);
+			if (prefix + mc_len(t) <= 255) {
+				memcpy(synth, sname, prefix);
+				memcpy(synth + prefix, t, mc_len(t));
+				want_synth = true;
+			}
+			continue;
+		}
+		if (mc_len(owner) != mc_len(sname) || memcmp(owner, sname, mc_len(sname)) != 0)
+			return "an answer record is not owned by the name being answered";
+		if (type == 5 && qtype != 5 && qtype != 255) {
+			mc_name(m, len, rd, true, t);
+			memcpy(sname, t, mc_len(t));
+		}
+	}
+	if (want_synth && (m[3] & 0x0f) != 6 && !(m[2] & 0x02))
+		return "a DNAME without the CNAME synthesised from it (RFC 6672 3.3)";
+	for (unsigned i = 0; i < n[1]; i++) {
+		o = mc_rr(m, len, o, owner, &type, &rd, &end);
+		if ((type == 2 || type == 6) && !mc_is_sub(sname, owner))
+			return "an authority record is not owned by an ancestor of the name answered";
+	}
+	for (unsigned i = 0; i < n[2]; i++) {
+		o = mc_rr(m, len, o, owner, &type, &rd, &end);
+		if (type != 1 && type != 28)
+			continue;
+		bool found = false;
+		for (size_t p = ri->sec[0]; p < ri->sec[2] && !found;) {
+			uint16_t ty;
+			size_t r2, e2;
+			p = mc_rr(m, len, p, t, &ty, &r2, &e2);
+			found = mc_target(m, len, ty, r2, t) &&
+			        mc_len(t) == mc_len(owner) && memcmp(t, owner, mc_len(t)) == 0;
+		}
+		if (!found)
+			return "an additional address is not the target of an NS, MX or SRV record";
+	}
+	return NULL;
+}
+
 /** \brief Parse a query as leniently as a server must (compression allowed anywhere). */
-static void msgcheck_query(const uint8_t *q, size_t qlen, msgcheck_query_t *out)
+static inline void msgcheck_query(const uint8_t *q, size_t qlen, msgcheck_query_t *out)
 {
 	(void)mc_walk(q, qlen, false, out, NULL);
 	if (!out->parsed) {
@@ -258,8 +386,8 @@ static void msgcheck_query(const uint8_t *q, size_t qlen, msgcheck_query_t *out)
  *               the TCP message limit)
  * \retval NULL when it is fine, else a description of the first violation
  */
-static const char *msgcheck_response(const uint8_t *q, size_t qlen, const uint8_t *r, size_t rlen,
-                                     size_t limit)
+static inline const char *msgcheck_response(const uint8_t *q, size_t qlen, const uint8_t *r,
+                                            size_t rlen, size_t limit)
 {
 	if (rlen > limit)
 		return "response longer than allowed";
@@ -286,8 +414,15 @@ static const char *msgcheck_response(const uint8_t *q, size_t qlen, const uint8_
 		return e;
 	msgcheck_query(q, qlen, &qi);
 	if (ri.has_question) {
-		if (!qi.has_question || qi.qend != ri.qend || memcmp(q + 12, r + 12, ri.qend - 12) != 0)
+		if (!qi.has_question || qi.qend != ri.qend ||
+		    memcmp(q + 12, r + 12, ri.qend - 12) != 0)
 			return "response question differs from the query's";
+	}
+	unsigned rcode = r[3] & 0x0f;
+	if (ri.has_question && (rcode == 0 || rcode == 3 || rcode == 6)) {
+		e = mc_semantics(r, rlen, &ri);
+		if (e)
+			return e;
 	}
 	if (qi.parsed && qi.nopt == 0 && ri.nopt)
 		return "OPT in the response to a query without one (RFC 6891 7)";
@@ -300,7 +435,7 @@ static const char *msgcheck_response(const uint8_t *q, size_t qlen, const uint8_
 }
 
 /** \brief The UDP payload limit for \p q: 512 without EDNS (RFC 1035 4.2.1). */
-static size_t msgcheck_udp_limit(const uint8_t *q, size_t qlen, size_t udp_max)
+static inline size_t msgcheck_udp_limit(const uint8_t *q, size_t qlen, size_t udp_max)
 {
 	msgcheck_query_t qi;
 	msgcheck_query(q, qlen, &qi);
