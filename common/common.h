@@ -84,6 +84,7 @@ typedef enum {
 	DNS_DB_RECORDS,  /*!< zone apex | owner labels | 0 | type -> ttl + rdata set */
 	DNS_DB_SERVED,   /*!< zone apex -> serial and content digest, written by dnsd only */
 	DNS_DB_KEYS,     /*!< zone apex | key id -> DNSSEC key with its timing events */
+	DNS_DB_SIGS,     /*!< zone apex | owner | type | alg | tag -> RRSIG, written by dnsd only */
 	DNS_DB_COUNT
 } dns_db_t;
 

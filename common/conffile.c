@@ -159,6 +159,10 @@ int dns_conf_parse(const char *path, bool must_exist, dns_conf_fn_t fn, void *ar
 			break;
 		}
 	}
+	if (ret == 0 && ferror(fp)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		ret = -errno ? -errno : -EIO;
+	}
 	fclose(fp);
 	return ret;
 }

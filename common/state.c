@@ -26,6 +26,7 @@ static const char *const db_names[DNS_DB_COUNT] = {
 	[DNS_DB_RECORDS] = "records",
 	[DNS_DB_SERVED] = "served",
 	[DNS_DB_KEYS] = "keys",
+	[DNS_DB_SIGS] = "sigs",
 };
 
 struct dns_state {

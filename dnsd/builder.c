@@ -8,28 +8,31 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "dnsd/dnsd.h"
+#include "dnsd/builder_int.h"
 
 typedef struct {
 	uint8_t apex[ZONES_NAME_MAX];
 	uint64_t gen;
-	zones_czone_t *zone; /* one reference held by the builder */
+	uint32_t next_refresh; /* signed zones: when signatures fall due (0: never) */
+	zones_czone_t *zone;   /* one reference held by the builder */
 	bool seen;
 } entry_t;
 
 struct dnsd_builder {
 	dns_state_t *st;
+	const keymgr_policies_t *policies;
 	entry_t *e;
 	size_t n, cap;
 	uint64_t generation;
 };
 
-int dnsd_builder_new(dns_state_t *st, dnsd_builder_t **out)
+int dnsd_builder_new(dns_state_t *st, const keymgr_policies_t *policies, dnsd_builder_t **out)
 {
 	dnsd_builder_t *b = calloc(1, sizeof *b);
 	if (!b)
 		return DNS_ENOMEM;
 	b->st = st;
+	b->policies = policies;
 	*out = b;
 	return 0;
 }
@@ -69,13 +72,17 @@ static entry_t *entry_find(dnsd_builder_t *b, const uint8_t *apex)
 typedef struct {
 	uint8_t apex[ZONES_NAME_MAX];
 	uint64_t gen;
+	char policy[64];
 	zones_czone_t *zone;
 	zones_served_t served;
 	bool write_served;
+	bool is_signed;
+	dnsd_signing_t sign;
 } job_t;
 
 typedef struct {
 	dnsd_builder_t *b;
+	uint32_t now;
 	uint64_t write_id;
 	job_t *jobs;
 	size_t njobs, capjobs;
@@ -88,7 +95,8 @@ static int scan_zone(const uint8_t *apex, const zones_settings_t *s, void *arg)
 	entry_t *e = entry_find(sc->b, apex);
 	if (e) {
 		e->seen = true;
-		if (e->gen == s->gen)
+		/* unchanged, and no signature due for refresh: keep it */
+		if (e->gen == s->gen && !(e->next_refresh && sc->now >= e->next_refresh))
 			return 0;
 	}
 	if (sc->njobs == sc->capjobs) {
@@ -103,7 +111,19 @@ static int scan_zone(const uint8_t *apex, const zones_settings_t *s, void *arg)
 	memset(j, 0, sizeof *j);
 	memcpy(j->apex, apex, zones_name_len(apex, ZONES_NAME_MAX));
 	j->gen = s->gen;
+	memcpy(j->policy, s->policy, sizeof j->policy);
 	return 0;
+}
+
+/* Free the jobs; their compiled zones too unless they were taken. */
+static void jobs_free(scan_t *sc, bool zones_too)
+{
+	for (size_t i = 0; i < sc->njobs; i++) {
+		if (zones_too)
+			zones_czone_free(sc->jobs[i].zone);
+		dnsd_signing_deinit(&sc->jobs[i].sign);
+	}
+	free(sc->jobs);
 }
 
 /* RFC 1982 serial arithmetic: is a "after" b? */
@@ -112,7 +132,7 @@ static bool serial_gt(uint32_t a, uint32_t b)
 	return a != b && (uint32_t)(a - b) < 0x80000000u;
 }
 
-static void job_build(dns_state_txn_t *txn, job_t *j)
+static void job_build(dns_state_txn_t *txn, job_t *j, const keymgr_policies_t *ps, uint32_t now)
 {
 	char name[1024];
 	zones_name_print(j->apex, name, sizeof name);
@@ -149,11 +169,41 @@ static void job_build(dns_state_txn_t *txn, job_t *j)
 		memcpy(j->served.digest, digest, 32);
 		j->served.updated = (int64_t)time(NULL);
 	}
+	bool changed = !have || serial != sv.serial;
 	j->served.serial = serial;
 	j->served.gen = j->gen;
 	j->write_served = !have || sv.serial != serial || sv.gen != j->gen ||
 	                  memcmp(sv.digest, digest, 32) != 0;
-	if ((ret = zones_content_serial_set(&c, serial)) == 0)
+	ret = zones_content_serial_set(&c, serial);
+	if (ret == 0 && j->policy[0]) {
+		const keymgr_policy_t *p = keymgr_policy_find(ps, j->policy);
+		if (!p) {
+			dns_log_error("zone %s: DNSSEC policy '%s' is not in the configuration; keeping the "
+			              "version served before", name, j->policy);
+			zones_content_deinit(&c);
+			return;
+		}
+		j->is_signed = true;
+		ret = dnsd_signing_prepare(txn, j->apex, p, now, &j->sign);
+		if (ret == 0)
+			ret = dnsd_signing_run(&j->sign, &c, p, now);
+		if (ret == 0 && !changed && j->sign.stats.signed_new > 0) {
+			/* same records, new signatures (refresh, new keys): the served zone
+			 * changed, so its serial goes up; the SOA is signed again */
+			j->served.serial = ++serial;
+			j->served.updated = (int64_t)time(NULL);
+			size_t fresh = j->sign.stats.signed_new;
+			if ((ret = zones_content_serial_set(&c, serial)) == 0)
+				ret = dnsd_signing_run(&j->sign, &c, p, now);
+			j->sign.stats.signed_new += fresh;
+		}
+		if (j->sign.stats.signed_new || j->sign.keys_new)
+			j->write_served = true;
+		if (ret == 0)
+			dns_log_debug("zone %s: %zu RRsets signed, %zu new signatures, %zu reused", name,
+			              j->sign.stats.rrsets, j->sign.stats.signed_new, j->sign.stats.reused);
+	}
+	if (ret == 0)
 		ret = zones_czone_build(&c, serial, &j->zone);
 	if (ret)
 		dns_log_error("zone %s: cannot compile: %s", name, dns_strerror(ret));
@@ -175,6 +225,8 @@ static int served_write(dns_state_txn_t *txn, void *arg)
 			continue;
 		if (ret || (ret = zones_store_served_put(txn, j->apex, &j->served)))
 			return ret;
+		if (j->is_signed && (ret = dnsd_signing_persist(txn, j->apex, &j->sign)) != 0)
+			return ret;
 	}
 	return 0;
 }
@@ -188,11 +240,11 @@ int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap, uint64_t *se
 	int ret = dns_state_read_begin(b->st, &txn);
 	if (ret)
 		return ret;
-	scan_t sc = { .b = b };
+	scan_t sc = { .b = b, .now = (uint32_t)time(NULL) };
 	*seen = dns_state_txn_id(txn);
 	ret = zones_store_list(txn, scan_zone, &sc);
 	for (size_t i = 0; ret == 0 && i < sc.njobs; i++) {
-		job_build(txn, &sc.jobs[i]);
+		job_build(txn, &sc.jobs[i], b->policies, sc.now);
 		if (i % 256 == 255)
 			dns_state_pages_release(b->st); /* keep a big first load out of RSS */
 	}
@@ -203,7 +255,7 @@ int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap, uint64_t *se
 	for (size_t i = 0; i < b->n; i++)
 		removed |= !b->e[i].seen;
 	if (ret == 0 && sc.njobs == 0 && !removed) {
-		free(sc.jobs);
+		jobs_free(&sc, true);
 		return 0;
 	}
 	bool need_write = false;
@@ -216,9 +268,7 @@ int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap, uint64_t *se
 	if (ret == 0 && need_write && sc.write_id == *seen + 1)
 		*seen = sc.write_id;
 	if (ret) {
-		for (size_t i = 0; i < sc.njobs; i++)
-			zones_czone_free(sc.jobs[i].zone);
-		free(sc.jobs);
+		jobs_free(&sc, true);
 		return ret;
 	}
 	/* merge: removed zones go, rebuilt ones replace their entry, new ones join */
@@ -238,9 +288,7 @@ int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap, uint64_t *se
 		size_t cap = (b->n + sc.njobs) * 2;
 		entry_t *e = realloc(b->e, cap * sizeof *e);
 		if (!e) {
-			for (size_t i = 0; i < sc.njobs; i++)
-				zones_czone_free(sc.jobs[i].zone);
-			free(sc.jobs);
+			jobs_free(&sc, true);
 			return DNS_ENOMEM;
 		}
 		b->e = e;
@@ -265,6 +313,7 @@ int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap, uint64_t *se
 			entry_drop(e);
 			e->zone = j->zone;
 			e->gen = j->gen;
+			e->next_refresh = j->sign.next_refresh;
 			changed++;
 		} else {
 			/* appended past the sorted part; sorted again below */
@@ -273,13 +322,14 @@ int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap, uint64_t *se
 			memcpy(ne->apex, j->apex, zones_name_len(j->apex, ZONES_NAME_MAX));
 			ne->gen = j->gen;
 			ne->zone = j->zone;
+			ne->next_refresh = j->sign.next_refresh;
 			ne->seen = true;
 			dns_log_debug("zone %s: loaded, serial %u", name, j->zone->serial);
 		}
 	}
 	b->n += added;
 	qsort(b->e, b->n, sizeof *b->e, entry_cmp);
-	free(sc.jobs);
+	jobs_free(&sc, false);
 	if (added) {
 		size_t mem = 0;
 		for (size_t i = 0; i < b->n; i++)
@@ -298,4 +348,13 @@ int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap, uint64_t *se
 	free(zs);
 	(void)changed;
 	return ret;
+}
+
+uint32_t dnsd_builder_next_due(const dnsd_builder_t *b)
+{
+	uint32_t next = 0;
+	for (size_t i = 0; i < b->n; i++)
+		if (b->e[i].next_refresh && (!next || b->e[i].next_refresh < next))
+			next = b->e[i].next_refresh;
+	return next;
 }

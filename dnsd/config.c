@@ -12,7 +12,12 @@
 #include <unistd.h>
 #include "dnsd/dnsd.h"
 
-void dnsd_config_defaults(dnsd_config_t *c)
+void dnsd_config_deinit(dnsd_config_t *c)
+{
+	keymgr_policies_deinit(&c->policies);
+}
+
+int dnsd_config_defaults(dnsd_config_t *c)
 {
 	memset(c, 0, sizeof *c);
 	snprintf(c->state_dir, sizeof c->state_dir, "/var/lib/dnsd");
@@ -30,6 +35,7 @@ void dnsd_config_defaults(dnsd_config_t *c)
 	c->engine.udp_max = 1232; /* DNS flag day 2020: no IP fragmentation */
 	c->engine.tcp_idle_100ms = 100;
 	c->engine.cookies = true;
+	return keymgr_policies_init(&c->policies);
 }
 
 int dnsd_listen_parse(const char *s, dnsd_listen_t *out)
@@ -77,7 +83,13 @@ int dnsd_listen_parse(const char *s, dnsd_listen_t *out)
 	} else {
 		return DNS_EINVAL;
 	}
-	snprintf(out->text, sizeof out->text, "%s@%u", host, port);
+	/* the canonical spelling, so "::1" and "0::1" are seen as one address */
+	char canon[INET6_ADDRSTRLEN];
+	if (out->addr.ss_family == AF_INET)
+		inet_ntop(AF_INET, &v4->sin_addr, canon, sizeof canon);
+	else
+		inet_ntop(AF_INET6, &v6->sin6_addr, canon, sizeof canon);
+	snprintf(out->text, sizeof out->text, "%s@%u", canon, port);
 	return 0;
 }
 
@@ -117,6 +129,8 @@ static int setting(const char *section, const char *key, char *val, void *arg, c
 	load_t *ld = arg;
 	dnsd_config_t *c = ld->c;
 	unsigned long n;
+	if (!strncmp(section, "policy ", 7))
+		return keymgr_policy_setting(&c->policies, section + 7, key, val, why, wl);
 	if (section[0]) {
 		snprintf(why, wl, "unknown section [%s]", section);
 		return -1;
@@ -141,6 +155,11 @@ static int setting(const char *section, const char *key, char *val, void *arg, c
 			}
 		c->nlisten++;
 	} else if (!strcmp(key, "state-dir")) {
+		if (!val[0] || strlen(val) >= sizeof c->state_dir) {
+			snprintf(why, wl, "state-dir must be a path of 1 to %zu characters",
+			         sizeof c->state_dir - 1);
+			return -1;
+		}
 		snprintf(c->state_dir, sizeof c->state_dir, "%s", val);
 	} else if (!strcmp(key, "workers")) {
 		if (parse_uint(val, 0, 64, &n))
@@ -208,5 +227,11 @@ boolean:
 int dnsd_config_load(dnsd_config_t *c, const char *path, bool must_exist, char *err, size_t errlen)
 {
 	load_t ld = { .c = c };
-	return dns_conf_parse(path, must_exist, setting, &ld, err, errlen);
+	int ret = dns_conf_parse(path, must_exist, setting, &ld, err, errlen);
+	char why[300];
+	if (ret == 0 && keymgr_policies_check(&c->policies, why, sizeof why)) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		ret = DNS_ECONFIG;
+	}
+	return ret;
 }

@@ -11,6 +11,7 @@
 
 #include <sys/socket.h>
 #include "dnsd/engine.h"
+#include "keymgr/keymgr.h"
 
 #define DNSD_MAX_LISTEN 16
 #define DNSD_CONFIG_DEFAULT "/etc/dnsd/dnsd.conf"
@@ -36,10 +37,13 @@ typedef struct {
 	unsigned tcp_max_clients;
 	unsigned poll_ms;          /*!< how often the state is checked for commits (100) */
 	dnsd_engine_conf_t engine;
+	keymgr_policies_t policies; /*!< built-in "default" plus [policy NAME] sections */
 } dnsd_config_t;
 
-/** \brief Defaults: state /var/lib/dnsd, listen on port 53 of all addresses. */
-void dnsd_config_defaults(dnsd_config_t *c);
+/** \brief Defaults: state /var/lib/dnsd, listen on port 53 of all addresses.
+ * \retval 0 or DNS_ENOMEM; dnsd_config_deinit frees what it holds */
+_mustcheck_ int dnsd_config_defaults(dnsd_config_t *c);
+void dnsd_config_deinit(dnsd_config_t *c);
 /**
  * \brief Read a config file over the current values.
  * \param must_exist  false: a missing file is not an error (the default path)
@@ -54,7 +58,11 @@ _mustcheck_ int dnsd_listen_parse(const char *s, dnsd_listen_t *out);
 
 typedef struct dnsd_builder dnsd_builder_t;
 
-_mustcheck_ int dnsd_builder_new(dns_state_t *st, dnsd_builder_t **out);
+/** \param policies  must outlive the builder (the config's) */
+_mustcheck_ int dnsd_builder_new(dns_state_t *st, const keymgr_policies_t *policies,
+                                 dnsd_builder_t **out);
+/** \brief When the next signed zone needs fresh signatures (unix time), 0: none. */
+uint32_t dnsd_builder_next_due(const dnsd_builder_t *b);
 void dnsd_builder_free(dnsd_builder_t *b);
 /**
  * \brief Bring the compiled zones up to date with the committed state.

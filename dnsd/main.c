@@ -64,7 +64,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	dnsd_config_t conf;
-	dnsd_config_defaults(&conf);
+	if (dnsd_config_defaults(&conf) != 0) {
+		fprintf(stderr, "dnsd: out of memory\n");
+		return 1;
+	}
 	char err[1200];
 	/* without -c the default file is optional, and read again on reload */
 	conf.config_required = config != NULL;
@@ -77,11 +80,19 @@ int main(int argc, char **argv)
 		snprintf(conf.state_dir, sizeof conf.state_dir, "%s", state);
 	if (nlisten) {
 		conf.nlisten = 0;
-		for (unsigned i = 0; i < nlisten; i++)
-			if (dnsd_listen_parse(listen[i], &conf.listen[conf.nlisten++]) != 0) {
+		for (unsigned i = 0; i < nlisten; i++) {
+			dnsd_listen_t *l = &conf.listen[conf.nlisten];
+			if (dnsd_listen_parse(listen[i], l) != 0) {
 				fprintf(stderr, "dnsd: -l '%s': expected ADDRESS@PORT\n", listen[i]);
 				return 2;
 			}
+			for (unsigned k = 0; k < conf.nlisten; k++)
+				if (!strcmp(conf.listen[k].text, l->text)) {
+					fprintf(stderr, "dnsd: -l %s given twice\n", l->text);
+					return 2;
+				}
+			conf.nlisten++;
+		}
 	}
 	conf.debug_forced = verbose;
 	if (verbose)
@@ -91,5 +102,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dnsd: cannot read random bytes for the cookie secret\n");
 		return 1;
 	}
-	return dnsd_server_run(&conf) == 0 ? 0 : 1;
+	int ret = dnsd_server_run(&conf);
+	dnsd_config_deinit(&conf);
+	return ret == 0 ? 0 : 1;
 }

@@ -72,20 +72,27 @@ static void poll_cb(uv_timer_t *t)
 {
 	server_t *s = t->data;
 	dnsd_epoch_reclaim(&s->ep);
+	/* signatures falling due are refreshed like a change (RFC 4035 2: zones
+	 * stay signed) */
+	uint32_t due = dnsd_builder_next_due(s->builder);
+	if (due && (uint32_t)time(NULL) >= due && !s->retry_at)
+		s->last_txn = 0;
 	(void)refresh(s);
 }
 
 static void reload(server_t *s, char *out, size_t len)
 {
 	dnsd_config_t fresh;
-	dnsd_config_defaults(&fresh);
 	char err[1200];
 	const dnsd_config_t *c = s->conf;
-	if (dnsd_config_load(&fresh, c->config_path, c->config_required, err, sizeof err)) {
+	if (dnsd_config_defaults(&fresh) ||
+	    dnsd_config_load(&fresh, c->config_path, c->config_required, err, sizeof err)) {
 		dns_log_error("reload: %s (keeping the running configuration)", err);
 		snprintf(out, len, "error: %s", err);
+		dnsd_config_deinit(&fresh);
 		return;
 	}
+	dnsd_config_deinit(&fresh);
 	/* What changes live: logging.  Listen addresses, workers and the engine
 	 * settings (read by the workers without locks) need a restart. */
 	s->conf->log_level = c->debug_forced ? DNS_LOG_DEBUG : fresh.log_level;
@@ -162,7 +169,7 @@ int dnsd_server_run(dnsd_config_t *conf)
 		return ret;
 	}
 	if ((ret = dnsd_epoch_init(&s.ep, dnsd_udp_threads(conf))) != 0 ||
-	    (ret = dnsd_builder_new(s.st, &s.builder)) != 0) {
+	    (ret = dnsd_builder_new(s.st, &conf->policies, &s.builder)) != 0) {
 		dns_state_close(s.st);
 		return ret;
 	}

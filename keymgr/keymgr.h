@@ -196,3 +196,15 @@ _mustcheck_ int keymgr_sigcache_foreach(const keymgr_sigcache_t *c,
 /** \brief NSEC3 hash of a name (RFC 5155 5). \retval 20 (SHA-1 length) or DNS_ECRYPTO */
 int keymgr_nsec3_hash(const uint8_t *name, const uint8_t *salt, uint8_t saltlen,
                       uint16_t iterations, uint8_t out[20]);
+
+/* ---- signatures in the state (db "sigs", dnsd only) ------------------------------ */
+
+/** \brief Add the zone's stored signatures to \p cache. \retval 0, DNS_ESCHEMA, MDB_* */
+_mustcheck_ int keymgr_sigstore_load(dns_state_txn_t *txn, const uint8_t *apex,
+                                     keymgr_sigcache_t *cache);
+/** \brief Replace the zone's stored signatures by those in \p cache. */
+_mustcheck_ int keymgr_sigstore_save(dns_state_txn_t *txn, const uint8_t *apex,
+                                     const keymgr_sigcache_t *cache);
+/** \brief The earliest time a signature in \p cache falls due for refresh
+ * (expiration - refresh), or 0 when the cache is empty. */
+uint32_t keymgr_sigcache_next_refresh(const keymgr_sigcache_t *c, uint32_t refresh);

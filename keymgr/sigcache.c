@@ -135,3 +135,15 @@ int keymgr_sigcache_foreach(const keymgr_sigcache_t *c,
 		}
 	return 0;
 }
+
+uint32_t keymgr_sigcache_next_refresh(const keymgr_sigcache_t *c, uint32_t refresh)
+{
+	uint32_t next = 0;
+	for (size_t i = 0; i < c->nbuckets; i++)
+		for (const sigentry_t *e = c->buckets[i]; e; e = e->next) {
+			uint32_t due = e->sig.expiration > refresh ? e->sig.expiration - refresh : 0;
+			if (!next || due < next)
+				next = due;
+		}
+	return next;
+}

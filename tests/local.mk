@@ -1,7 +1,7 @@
 # Unit tests (TAP, one program per source file they test) and integration scripts.
 TESTS_LIB = tests/tap.h
 UNIT_TESTS = tests/common/test_conffile tests/zones/test_name tests/zones/test_content tests/dnsd/test_engine \
-	tests/keymgr/test_key
+	tests/keymgr/test_key tests/dnsd/test_builder
 check_PROGRAMS += $(UNIT_TESTS)
 tests_common_test_conffile_SOURCES = tests/common/test_conffile.c $(TESTS_LIB)
 tests_common_test_conffile_LDADD = common/libcommon.a $(LMDB_LIBS) $(CRYPTO_LIBS)
@@ -13,6 +13,9 @@ tests_zones_test_content_LDADD = $(ZONES_LIBS)
 tests_keymgr_test_key_SOURCES = tests/keymgr/test_key.c $(TESTS_LIB)
 tests_keymgr_test_key_LDADD = $(KEYMGR_LIBS)
 tests_keymgr_test_key_CFLAGS = $(TEST_CFLAGS)
+tests_dnsd_test_builder_SOURCES = tests/dnsd/test_builder.c $(TESTS_LIB)
+tests_dnsd_test_builder_LDADD = $(DNSD_LIBS)
+tests_dnsd_test_builder_CFLAGS = $(TEST_CFLAGS) -DFUZZ_SRCDIR=\"$(abs_top_srcdir)\"
 tests_dnsd_test_engine_SOURCES = tests/dnsd/test_engine.c $(TESTS_LIB)
 tests_dnsd_test_engine_LDADD = $(ENGINE_LIBS)
 

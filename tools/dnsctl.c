@@ -120,6 +120,10 @@ static int config_setting(const char *section, const char *key, char *val, void 
                           size_t wl)
 {
 	char *state = arg;
+	if (!section[0] && !strcmp(key, "state-dir") && !val[0]) {
+		snprintf(why, wl, "state-dir must not be empty");
+		return -1;
+	}
 	if (!section[0] && !strcmp(key, "state-dir"))
 		snprintf(state, 1024, "%s", val);
 	return 0;
@@ -146,13 +150,18 @@ int main(int argc, char **argv)
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("dnsctl %s\n", PACKAGE_VERSION); return 0;
 		default:
-			ctl_fail("unknown option '%s' (see dnsctl --help)", argv[optind - 1]);
+			if (optopt == 'c' || optopt == 'D')
+				ctl_fail("option -%c needs a value (see dnsctl --help)", optopt);
+			else
+				ctl_fail("unknown option '%s' (see dnsctl --help)", argv[optind - 1]);
 			return 2;
 		}
 	}
 	dns_log_init_tool("dnsctl");
 	char cfgstate[1024] = "", err[1200];
-	if (dns_conf_parse(ctl.config, config_given, config_setting, cfgstate, err, sizeof err))
+	/* a command's --help works even with a broken config file */
+	if (dns_conf_parse(ctl.config, config_given, config_setting, cfgstate, err, sizeof err) &&
+	    !ctl_wants_help(argc - optind, argv + optind))
 		return ctl_fail("%s", err);
 	if (state)
 		ctl.state_dir = state;

@@ -33,7 +33,10 @@ static int add_txn(dns_state_txn_t *txn, void *arg)
 	if (ret != DNS_ENOZONE)
 		return ret;
 	memset(&s, 0, sizeof s);
-	s.gen = 1;
+	/* a zone added again continues the generations of its last served
+	 * version, so "served" (served.gen == gen) never matches an old one */
+	zones_served_t sv;
+	s.gen = zones_store_served_get(txn, op->c->apex, &sv) == 0 ? sv.gen + 1 : 1;
 	s.created = (int64_t)time(NULL);
 	snprintf(s.policy, sizeof s.policy, "%s", op->policy ? op->policy : "");
 	if ((ret = zones_store_settings_put(txn, op->c->apex, &s)) != 0)
