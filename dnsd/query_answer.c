@@ -66,6 +66,22 @@ static bool rrset_put(resp_t *r, const zones_czone_t *z, const zones_rrset_t *s,
 	return true;
 }
 
+/* An RRset and, when the client asked for DNSSEC (RFC 3225, RFC 4035 3.1.1),
+ * the RRSIGs covering it.  \retval false when they do not fit. */
+static bool signed_put(resp_t *r, const zones_czone_t *z, const zones_rrset_t *s, uint16_t owner,
+                       uint16_t apex, int sec)
+{
+	if (!rrset_put(r, z, s, owner, apex, sec))
+		return false;
+	if (!r->do_bit || s->sig == ZONES_NONE)
+		return true;
+	uint16_t rdpos[MAX_RDPOS];
+	memcpy(rdpos, r->rdpos, sizeof rdpos); /* keep the covered RRset's, for what follows */
+	bool ok = rrset_put(r, z, &z->rrsets[s->sig], owner, apex, sec);
+	memcpy(r->rdpos, rdpos, sizeof rdpos);
+	return ok;
+}
+
 /* A and AAAA for the targets of an RRset just written (RFC 1035 3.3.9, 3.3.11,
  * RFC 2782), one target after the other in the RRset's order.  A record that
  * does not fit is left out and filling goes on; when it was in-domain glue of
@@ -94,7 +110,7 @@ static void additionals_put(resp_t *r, const zones_czone_t *z, const zones_rrset
 static void negative_put(resp_t *r, const zones_czone_t *z, uint16_t apex)
 {
 	/* RFC 2308 3: the SOA of the zone, TTL min(SOA TTL, MINIMUM) */
-	if (!rrset_put(r, z, &z->rrsets[z->neg_soa], apex, apex, SEC_NS))
+	if (!signed_put(r, z, &z->rrsets[z->neg_soa], apex, apex, SEC_NS))
 		r->tc = true;
 }
 
@@ -102,10 +118,20 @@ static void negative_put(resp_t *r, const zones_czone_t *z, uint16_t apex)
 static void referral_put(resp_t *r, const zones_czone_t *z, const zones_node_t *cut, uint16_t apex)
 {
 	const zones_rrset_t *ns = zones_node_rrset(z, cut, ZONES_T_NS);
-	if (!rrset_put(r, z, ns, sname_suffix(r, cut->labels), apex, SEC_NS)) {
+	uint16_t owner = sname_suffix(r, cut->labels);
+	if (!rrset_put(r, z, ns, owner, apex, SEC_NS)) {
 		r->tc = true;
 		return;
 	}
+	uint16_t nspos[MAX_RDPOS];
+	memcpy(nspos, r->rdpos, sizeof nspos);
+	/* RFC 4035 3.1.4: a signed delegation's DS with its RRSIGs */
+	const zones_rrset_t *ds = r->do_bit ? zones_node_rrset(z, cut, ZONES_T_DS) : NULL;
+	if (ds && !signed_put(r, z, ds, owner, apex, SEC_NS)) {
+		r->tc = true;
+		return;
+	}
+	memcpy(r->rdpos, nspos, sizeof nspos);
 	additionals_put(r, z, ns, apex, true);
 }
 
@@ -157,7 +183,7 @@ static step_t dname_put(resp_t *r, const zones_czone_t *z, const zones_node_t *d
 {
 	const zones_rrset_t *d = zones_node_rrset(z, dn, ZONES_T_DNAME);
 	uint16_t owner = sname_suffix(r, dn->labels);
-	if (!rrset_put(r, z, d, owner, apex, SEC_AN)) {
+	if (!signed_put(r, z, d, owner, apex, SEC_AN)) {
 		r->tc = true;
 		return STEP_DONE;
 	}
@@ -235,13 +261,13 @@ static step_t node_answer(resp_t *r, const zones_czone_t *z, const zones_node_t 
 			negative_put(r, z, apex);
 			return STEP_DONE;
 		}
-		if (!rrset_put(r, z, s, owner, apex, SEC_AN))
+		if (!signed_put(r, z, s, owner, apex, SEC_AN))
 			r->tc = true;
 		return STEP_DONE;
 	}
 	const zones_rrset_t *s = zones_node_rrset(z, n, r->qtype);
 	if (s) {
-		if (!rrset_put(r, z, s, owner, apex, SEC_AN)) {
+		if (!signed_put(r, z, s, owner, apex, SEC_AN)) {
 			r->tc = true;
 			return STEP_DONE;
 		}
@@ -251,7 +277,7 @@ static step_t node_answer(resp_t *r, const zones_czone_t *z, const zones_node_t 
 	}
 	if (n->flags & ZONES_N_CNAME) {
 		s = zones_node_rrset(z, n, ZONES_T_CNAME);
-		if (!rrset_put(r, z, s, owner, apex, SEC_AN)) {
+		if (!signed_put(r, z, s, owner, apex, SEC_AN)) {
 			r->tc = true;
 			return STEP_DONE;
 		}

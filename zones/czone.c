@@ -200,7 +200,7 @@ static int rrset_render(build_t *b, const zones_rr_t *rr, size_t count, uint32_t
 	zones_rrset_t *s = &b->rrsets[b->nrrsets++];
 	uint32_t ttl = ttl_override != ZONES_NONE ? ttl_override : rr[0].ttl;
 	*s = (zones_rrset_t){ .type = rr[0].type, .count = (uint16_t)count, .ttl = ttl,
-	                      .wire = (uint32_t)b->wire.len,
+	                      .wire = (uint32_t)b->wire.len, .sig = ZONES_NONE,
 	                      .fix = (uint32_t)(b->fix.len / sizeof(zones_fix_t)) };
 	sfx.n = 0;
 	for (size_t i = 0; i < count; i++) {
@@ -288,6 +288,61 @@ static int additionals_link(build_t *b, zones_rrset_t *s, const zones_node_t *ow
 		s->nadd++;
 	}
 	return b->add.err;
+}
+
+/* RRSIGs by the RRset they cover (RFC 4034 3.1.1: type covered), rendered as
+ * RRsets of their own and linked from the covered RRset, so a DO answer adds
+ * an RRset's signatures with one more copy.  The negative-answer SOA gets its
+ * signatures at its own TTL (RFC 4034 3: an RRSIG's TTL is its RRset's). */
+static int sigs_link(build_t *b, const zones_content_t *c, uint32_t apex, uint32_t soa,
+                     uint32_t neg_soa, uint32_t neg_ttl)
+{
+	for (size_t i = 0; i < c->n;) {
+		size_t e = i;
+		while (e < c->n && c->rr[e].type == c->rr[i].type &&
+		       zones_name_cmp(c->rr[e].owner, c->rr[i].owner) == 0)
+			e++;
+		if (c->rr[i].type != ZONES_T_RRSIG) {
+			i = e;
+			continue;
+		}
+		size_t ol = zones_name_len(c->rr[i].owner, ZONES_NAME_MAX);
+		uint32_t n = find(b, c->rr[i].owner, ol, zones_name_hash(c->rr[i].owner, ol));
+		/* the RRSIG run is in RDATA order, whose first field is the type covered */
+		for (size_t g = i; g < e;) {
+			size_t h = g;
+			uint16_t covered = c->rr[g].rdlen >= 2 ? dns_get16(c->rr[g].rdata) : 0;
+			while (h < e && c->rr[h].rdlen >= 2 && dns_get16(c->rr[h].rdata) == covered)
+				h++;
+			if (h == g)
+				h = g + 1; /* malformed RRSIG: not linked */
+			const zones_node_t *nd = &b->nodes[n];
+			zones_rrset_t *target = NULL;
+			for (uint32_t k = 0; k < nd->nrrset; k++)
+				if (b->rrsets[nd->rrset + k].type == covered)
+					target = &b->rrsets[nd->rrset + k];
+			if (target) {
+				uint32_t idx = b->nrrsets;
+				int ret = rrset_render(b, &c->rr[g], h - g, target->ttl);
+				if (ret)
+					return ret;
+				/* rrset_render may have moved the array */
+				for (uint32_t k = 0; k < nd->nrrset; k++)
+					if (b->rrsets[nd->rrset + k].type == covered)
+						b->rrsets[nd->rrset + k].sig = idx;
+				if (n == apex && covered == ZONES_T_SOA && neg_soa != ZONES_NONE) {
+					b->rrsets[soa].sig = idx;
+					uint32_t nidx = b->nrrsets;
+					if ((ret = rrset_render(b, &c->rr[g], h - g, neg_ttl)) != 0)
+						return ret;
+					b->rrsets[neg_soa].sig = nidx;
+				}
+			}
+			g = h;
+		}
+		i = e;
+	}
+	return 0;
 }
 
 static void build_free(build_t *b)
@@ -403,16 +458,20 @@ int zones_czone_build(const zones_content_t *c, uint32_t serial, zones_czone_t *
 		ret = DNS_ENOSOA;
 		goto out;
 	}
-	uint32_t soa_idx = (uint32_t)(soa - b.rrsets);
+	uint32_t soa_idx = (uint32_t)(soa - b.rrsets), neg_soa = ZONES_NONE, neg_ttl = 0;
 	for (size_t i = 0; i < c->n; i++) {
 		const zones_rr_t *rr = &c->rr[i];
 		if (rr->type == ZONES_T_SOA) {
 			uint32_t min = dns_get32(rr->rdata + rr->rdlen - 4);
-			if ((ret = rrset_render(&b, rr, 1, min < rr->ttl ? min : rr->ttl)) != 0)
+			neg_ttl = min < rr->ttl ? min : rr->ttl;
+			neg_soa = b.nrrsets;
+			if ((ret = rrset_render(&b, rr, 1, neg_ttl)) != 0)
 				goto out;
 			break;
 		}
 	}
+	if ((ret = sigs_link(&b, c, apex, soa_idx, neg_soa, neg_ttl)) != 0)
+		goto out;
 	ret = DNS_ENOMEM;
 	if (b.wire.err || b.fix.err || b.add.err || b.wire.len > UINT32_MAX)
 		goto out;
@@ -462,7 +521,7 @@ int zones_czone_build(const zones_content_t *c, uint32_t serial, zones_czone_t *
 	z->apexlabels = (uint8_t)apexlabels;
 	z->apex_node = apex;
 	z->soa = soa_idx;
-	z->neg_soa = b.nrrsets - 1;
+	z->neg_soa = neg_soa;
 	z->memsize = total;
 	*out = z;
 	ret = 0;

@@ -201,6 +201,8 @@ typedef struct {
 	uint16_t nfix;
 	uint16_t nadd;    /*!< additional-section entries */
 	uint16_t maxtarget; /*!< highest ZONES_FIX_BLOCK target (pointers reach 16383) */
+	uint32_t sig;     /*!< index of the RRSIGs covering this RRset (RFC 4035 3.1.1), or
+	                   *   ZONES_NONE; they are not among the node's own RRsets */
 	uint32_t add;     /*!< first index in zone->add */
 } zones_rrset_t;
 

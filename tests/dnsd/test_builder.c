@@ -55,6 +55,28 @@ static const zones_czone_t *build(dnsd_builder_t *b, zones_snapshot_t **keep)
 	return snap->nzones ? snap->zones[0] : NULL;
 }
 
+/* answer count of "NAME A" against the snapshot, with or without DO */
+static int answers(const zones_snapshot_t *snap, const char *name, uint16_t type, bool do_bit)
+{
+	uint8_t q[300] = { 0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1 };
+	int n = zones_name_parse(name, NULL, q + 12);
+	size_t o = 12 + (size_t)n;
+	dns_put16(q + o, type);
+	dns_put16(q + o + 2, 1);
+	o += 4;
+	uint8_t opt[11] = { 0, 0, 41, 0x04, 0xd0, 0, 0, do_bit ? 0x80 : 0, 0, 0, 0 };
+	memcpy(q + o, opt, 11);
+	o += 11;
+	static uint8_t resp[65535];
+	static dnsd_engine_conf_t conf = { .udp_max = 1232 };
+	dnsd_engine_t eng = { .conf = &conf };
+	dnsd_query_in_t in = { .data = q, .len = o, .tcp = true, .addrlen = 4 };
+	size_t len;
+	if (dnsd_engine_answer(&eng, snap, &in, resp, sizeof resp, &len) != DNSD_RESPOND)
+		return -1;
+	return dns_get16(resp + 6) * 100 + dns_get16(resp + 8);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/test_builder.XXXXXX";
@@ -82,6 +104,12 @@ int main(void)
 	ok(zones_node_rrset(z, an, ZONES_T_DNSKEY) != NULL, "DNSKEY at the apex");
 	ok(zones_node_rrset(z, an, ZONES_T_NSEC3PARAM) != NULL, "NSEC3PARAM at the apex");
 	ok(zones_node_rrset(z, an, ZONES_T_RRSIG) != NULL, "RRSIGs at the apex");
+	is_int(answers(snap, "www.example.test.", ZONES_T_A, false), 200, "A without DO: 2 answers");
+	is_int(answers(snap, "www.example.test.", ZONES_T_A, true), 300, "A with DO: 2 answers + RRSIG");
+	is_int(answers(snap, "example.test.", ZONES_T_DNSKEY, true), 300,
+	       "DNSKEY with DO: 2 keys and the KSK's RRSIG");
+	is_int(answers(snap, "sub.example.test.", ZONES_T_DS, true), 2, "DS at a delegation: NODATA, "
+	       "SOA + RRSIG in authority");
 	uint32_t s1 = served_serial();
 	ok(s1 == 2024010101, "first serial is the file's (%u)", s1);
 	dump_t keys1, sigs1;
