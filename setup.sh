@@ -12,8 +12,8 @@ case $mode in demo|test|deps) ;; *) sed -n '2,8s/^# \{0,1\}//p' "$0"; exit 2;; e
 
 BUILD_DEPS="build-essential autoconf automake pkg-config libldns-dev libuv1-dev liblmdb-dev
 	libssl-dev libjansson-dev"
-TEST_DEPS="knot knot-dnsutils knot-dnssecutils ldnsutils dnsutils bind9-utils python3 python3-dnspython
-	dnsperf clang lmdb-utils"
+TEST_DEPS="knot knot-dnsutils knot-dnssecutils ldnsutils dnsutils bind9-utils unbound python3
+	python3-dnspython dnsperf clang lmdb-utils"
 deps() {
 	local want="$BUILD_DEPS" missing=""
 	[ "$1" = test ] && want="$want $TEST_DEPS"
@@ -24,9 +24,9 @@ deps() {
 	local sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
 	$sudo apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing >/dev/null
-	# knot's package starts a knotd on port 53; the tests start their own
+	# knot's and unbound's packages start servers on port 53; the tests start their own
 	if [ "$1" = test ] && command -v systemctl >/dev/null; then
-		$sudo systemctl disable --now knot >/dev/null 2>&1 || true
+		$sudo systemctl disable --now knot unbound >/dev/null 2>&1 || true
 	fi
 }
 build() {
@@ -53,7 +53,7 @@ demo)
 	build
 	st=$(mktemp -d -t dnsd-demo.XXXXXX)
 	trap 'rm -rf "$st"' EXIT
-	./tools/dnsctl -D "$st" zone add example.com --file etc/example.com.zone --dnssec off
+	./tools/dnsctl -D "$st" zone add example.com --file etc/example.com.zone --dnssec default
 	cat <<MSG
 
 dnsd serves example.com on 127.0.0.1 port 5300. In another terminal, try:
@@ -63,6 +63,9 @@ dnsd serves example.com on 127.0.0.1 port 5300. In another terminal, try:
   kdig @127.0.0.1 -p 5300 _dmarc.example.com TXT
   kdig @127.0.0.1 -p 5300 _25._tcp.mail.example.com TLSA
   kdig @127.0.0.1 -p 5300 +tcp nope.example.com A        (NXDOMAIN)
+  kdig @127.0.0.1 -p 5300 +dnssec example.com MX         (signed: RRSIG)
+  kdig @127.0.0.1 -p 5300 +dnssec nope.example.com A     (NSEC3 proof)
+  kdig @127.0.0.1 -p 5300 example.com DNSKEY
   dig  @127.0.0.1 -p 5300 example.com SOA +nsid
 
 and change it while it runs (served within a second, serial up):

@@ -161,6 +161,8 @@ int dnsd_engine_answer(dnsd_engine_t *eng, const zones_snapshot_t *snap, const d
 	r.buf = out;
 	r.edns = r.do_bit = r.nsid = r.keepalive = false;
 	r.cookie_len = 0;
+	r.ndenied = 0;
+	r.naddq = 0;
 	r.aa = r.tc = r.tc_keep = false;
 	r.ede = EDE_NONE;
 	r.rcode = RCODE_NOERROR;

@@ -89,22 +89,33 @@ static bool signed_put(resp_t *r, const zones_czone_t *z, const zones_rrset_t *s
 static void additionals_put(resp_t *r, const zones_czone_t *z, const zones_rrset_t *s,
                             uint16_t apex, bool referral)
 {
-	uint16_t pos[MAX_RDPOS];
-	memcpy(pos, r->rdpos, sizeof pos);
+	/* queued: the additional section comes after the authority section,
+	 * which may still grow (add_flush writes them) */
 	for (unsigned i = 0; i < s->nadd; i++) {
 		const zones_add_t *a = &z->add[s->add + i];
-		if (a->rr >= MAX_RDPOS || pos[a->rr] == 0)
+		if (a->rr >= MAX_RDPOS || r->rdpos[a->rr] == 0)
 			continue;
-		uint16_t owner = (uint16_t)(pos[a->rr] + a->name_off);
+		uint16_t owner = (uint16_t)(r->rdpos[a->rr] + a->name_off);
 		if (owner >= 0x4000)
 			continue;
 		const zones_node_t *n = &z->nodes[a->node];
 		for (uint16_t t = ZONES_T_A; t; t = t == ZONES_T_A ? ZONES_T_AAAA : 0) {
 			const zones_rrset_t *ad = zones_node_rrset(z, n, t);
-			if (ad && !rrset_put(r, z, ad, owner, apex, SEC_AR) && a->mandatory && referral)
-				r->tc_keep = true;
+			if (!ad || r->naddq >= sizeof r->addq / sizeof *r->addq)
+				continue;
+			r->addq[r->naddq++] = (add_entry_t){ (uint32_t)(ad - z->rrsets), owner, apex,
+			                                     a->mandatory && referral };
 		}
 	}
+}
+
+static void add_flush(resp_t *r, const zones_czone_t *z)
+{
+	for (unsigned i = 0; i < r->naddq; i++)
+		if (!rrset_put(r, z, &z->rrsets[r->addq[i].rrset], r->addq[i].owner, r->addq[i].apex,
+		               SEC_AR) &&
+		    r->addq[i].mandatory)
+			r->tc_keep = true; /* RFC 9471 3: in-domain glue left out */
 }
 
 static void negative_put(resp_t *r, const zones_czone_t *z, uint16_t apex)
@@ -112,6 +123,69 @@ static void negative_put(resp_t *r, const zones_czone_t *z, uint16_t apex)
 	/* RFC 2308 3: the SOA of the zone, TTL min(SOA TTL, MINIMUM) */
 	if (!signed_put(r, z, &z->rrsets[z->neg_soa], apex, apex, SEC_NS))
 		r->tc = true;
+}
+
+/* Queue the NSEC or NSEC3 of node \p idx for the authority section (written
+ * by denial_flush once the answer section is complete: a CNAME chain may
+ * still add to it).  Each record goes in once per answer. */
+static void denial_put(resp_t *r, const zones_czone_t *z, uint32_t idx, uint16_t apex)
+{
+	if (idx == ZONES_NONE)
+		return;
+	for (unsigned i = 0; i < r->ndenied; i++)
+		if (r->denied[i] == idx)
+			return;
+	if (r->ndenied < sizeof r->denied / sizeof *r->denied) {
+		r->denied_apex[r->ndenied] = apex;
+		r->denied[r->ndenied++] = idx;
+	}
+	(void)z;
+}
+
+/* Write the queued NSEC/NSEC3 records with their RRSIGs.  Their owners are
+ * not suffixes of the sname: written as the labels below the apex and a
+ * pointer to the apex.  NSEC and NSEC3 are single RRs without compression
+ * slots (RFC 4034 4, RFC 5155 3). */
+static void denial_flush(resp_t *r, const zones_czone_t *z)
+{
+	for (unsigned i = 0; i < r->ndenied; i++) {
+		const zones_node_t *n = &z->nodes[r->denied[i]];
+		const zones_rrset_t *s = zones_node_rrset(
+			z, n, z->denial_kind == ZONES_DENIAL_NSEC3 ? ZONES_T_NSEC3 : ZONES_T_NSEC);
+		if (!s)
+			continue;
+		size_t rel = (size_t)n->namelen - z->apexlen;
+		if (r->len + rel + s->len > r->cap) {
+			r->tc = true;
+			return;
+		}
+		uint16_t owner = (uint16_t)r->len;
+		uint8_t *p = r->buf + r->len;
+		memcpy(p, z->wire + n->name, rel);
+		dns_put16(p + rel, 0xc000 | r->denied_apex[i]);
+		memcpy(p + rel + 2, z->wire + s->wire + 2, s->len - 2);
+		r->len += rel + s->len;
+		r->counts[SEC_NS] += s->count;
+		if (owner < 0x4000 && s->sig != ZONES_NONE &&
+		    !rrset_put(r, z, &z->rrsets[s->sig], owner, r->denied_apex[i], SEC_NS)) {
+			r->tc = true;
+			return;
+		}
+	}
+}
+
+/* The NSEC3 covering the next closer name below \p ce (RFC 5155 7.2.1), or the
+ * NSEC covering the sname (RFC 4035 3.1.3.2): the name does not exist. */
+static uint32_t denial_cover(const resp_t *r, const zones_czone_t *z, const zones_node_t *ce)
+{
+	if (z->denial_kind == ZONES_DENIAL_NSEC)
+		return z->chain[zones_chain_name_le(z->wire, z->nodes, z->chain, z->nchain, r->sname)];
+	unsigned i = r->sname_labels - ce->labels - 1u; /* the label just below ce */
+	unsigned o = r->soff[i];
+	uint8_t h[20];
+	zones_nsec3_hash(r->sname + o, r->sname_len - o, z->wire + z->nsec3_salt, z->nsec3_saltlen,
+	                 z->nsec3_iterations, h);
+	return z->chain[zones_chain_hash_le((const uint8_t(*)[20])z->chain_hash, z->nchain, h)];
 }
 
 /* RFC 1034 4.3.2 step 3b: a referral to the zone cut at \p cut. */
@@ -131,6 +205,9 @@ static void referral_put(resp_t *r, const zones_czone_t *z, const zones_node_t *
 		r->tc = true;
 		return;
 	}
+	/* RFC 4035 3.1.4.1, RFC 5155 7.2.7: no DS, and the proof of it */
+	if (!ds && r->do_bit && z->denial_kind)
+		denial_put(r, z, cut->denial, apex);
 	memcpy(r->rdpos, nspos, sizeof nspos);
 	additionals_put(r, z, ns, apex, true);
 }
@@ -251,18 +328,37 @@ static step_t cname_follow(resp_t *r, const zones_czone_t *z, const zones_node_t
 	return STEP_FOLLOW;
 }
 
-/* Answer from node \p n (found exactly, or the wildcard that matched). */
-static step_t node_answer(resp_t *r, const zones_czone_t *z, const zones_node_t *n, uint16_t apex)
+/* NODATA (RFC 2308 2.2) at \p n, with the proofs of RFC 4035 3.1.3.1/3.1.3.4
+ * and RFC 5155 7.2.3/7.2.5 when the client asked for DNSSEC. */
+static void nodata_put(resp_t *r, const zones_czone_t *z, const zones_node_t *n,
+                       const zones_node_t *wild_ce, uint16_t apex)
+{
+	negative_put(r, z, apex);
+	if (!r->do_bit || !z->denial_kind)
+		return;
+	if (wild_ce) {
+		if (z->denial_kind == ZONES_DENIAL_NSEC3)
+			denial_put(r, z, wild_ce->denial, apex); /* the closest encloser */
+		denial_put(r, z, denial_cover(r, z, wild_ce), apex);
+	}
+	denial_put(r, z, n->denial, apex);
+}
+
+/* Answer from node \p n: found exactly, or the wildcard below \p wild_ce. */
+static step_t node_answer(resp_t *r, const zones_czone_t *z, const zones_node_t *n, uint16_t apex,
+                          const zones_node_t *wild_ce)
 {
 	uint16_t owner = r->sname_off;
 	if (r->qtype == ZONES_T_ANY) {
 		const zones_rrset_t *s = any_pick(z, n);
 		if (!s) {
-			negative_put(r, z, apex);
+			nodata_put(r, z, n, wild_ce, apex);
 			return STEP_DONE;
 		}
 		if (!signed_put(r, z, s, owner, apex, SEC_AN))
 			r->tc = true;
+		else if (wild_ce && r->do_bit && z->denial_kind)
+			denial_put(r, z, denial_cover(r, z, wild_ce), apex);
 		return STEP_DONE;
 	}
 	const zones_rrset_t *s = zones_node_rrset(z, n, r->qtype);
@@ -271,6 +367,10 @@ static step_t node_answer(resp_t *r, const zones_czone_t *z, const zones_node_t 
 			r->tc = true;
 			return STEP_DONE;
 		}
+		/* RFC 4035 3.1.3.3, RFC 5155 7.2.6: a wildcard answer proves that the
+		 * name itself does not exist */
+		if (wild_ce && r->do_bit && z->denial_kind)
+			denial_put(r, z, denial_cover(r, z, wild_ce), apex);
 		if (s->nadd)
 			additionals_put(r, z, s, apex, false);
 		return STEP_DONE;
@@ -281,10 +381,11 @@ static step_t node_answer(resp_t *r, const zones_czone_t *z, const zones_node_t 
 			r->tc = true;
 			return STEP_DONE;
 		}
+		if (wild_ce && r->do_bit && z->denial_kind)
+			denial_put(r, z, denial_cover(r, z, wild_ce), apex);
 		return cname_follow(r, z, n);
 	}
-	/* NODATA: RFC 2308 2.2 */
-	negative_put(r, z, apex);
+	nodata_put(r, z, n, wild_ce, apex);
 	return STEP_DONE;
 }
 
@@ -293,6 +394,9 @@ static step_t zone_answer(resp_t *r, const zones_czone_t *z, bool first)
 {
 	uint16_t apex = sname_suffix(r, z->apexlabels);
 	uint32_t idx = zones_czone_find(z, r->sname, r->sname_len, r->shash[0]);
+	/* NSEC3 owners are no names of the zone (RFC 5155 7.2.8) */
+	if (idx != ZONES_NONE && (z->nodes[idx].flags & ZONES_N_NSEC3))
+		idx = ZONES_NONE;
 	if (idx != ZONES_NONE) {
 		const zones_node_t *n = &z->nodes[idx];
 		if (n->stop != ZONES_NONE) {
@@ -307,14 +411,14 @@ static step_t zone_answer(resp_t *r, const zones_czone_t *z, bool first)
 				return STEP_DONE;
 			}
 		}
-		return node_answer(r, z, n, apex);
+		return node_answer(r, z, n, apex, NULL);
 	}
 	/* No such name: find the closest encloser (RFC 4592 3.3.1). */
 	const zones_node_t *ce = NULL;
 	for (unsigned i = 1; i <= r->sname_labels && r->sname_len - r->soff[i] >= z->apexlen; i++) {
 		unsigned o = r->soff[i];
 		idx = zones_czone_find(z, r->sname + o, r->sname_len - o, r->shash[i]);
-		if (idx != ZONES_NONE) {
+		if (idx != ZONES_NONE && !(z->nodes[idx].flags & ZONES_N_NSEC3)) {
 			ce = &z->nodes[idx];
 			break;
 		}
@@ -335,13 +439,22 @@ static step_t zone_answer(resp_t *r, const zones_czone_t *z, bool first)
 		return dname_put(r, z, ce, apex);
 	if (ce->wild != ZONES_NONE) {
 		/* RFC 4592 3.3.1: the source of synthesis answers, owner = sname */
-		return node_answer(r, z, &z->nodes[ce->wild], apex);
+		return node_answer(r, z, &z->nodes[ce->wild], apex, ce);
 	}
-	/* RFC 2308 2.1 */
+	/* RFC 2308 2.1; with DNSSEC, RFC 4035 3.1.3.2 and RFC 5155 7.2.2: the
+	 * closest encloser (NSEC3), the name and the wildcard do not exist */
 	r->rcode = RCODE_NXDOMAIN;
 	negative_put(r, z, apex);
+	if (r->do_bit && z->denial_kind) {
+		if (z->denial_kind == ZONES_DENIAL_NSEC3)
+			denial_put(r, z, ce->denial, apex);
+		denial_put(r, z, denial_cover(r, z, ce), apex);
+		denial_put(r, z, ce->wc_denial, apex);
+	}
 	return STEP_DONE;
 }
+
+static void chain_answer(resp_t *r, const zones_czone_t *z);
 
 void query_answer(resp_t *r, const zones_snapshot_t *snap)
 {
@@ -364,6 +477,16 @@ void query_answer(resp_t *r, const zones_snapshot_t *snap)
 		return;
 	}
 	r->aa = true; /* RFC 1035 4.1.1: about the first name in the answer */
+	chain_answer(r, z);
+	if (r->ndenied && !r->tc)
+		denial_flush(r, z);
+	if (r->naddq && !r->tc)
+		add_flush(r, z);
+}
+
+/* The answer for the sname, following CNAME and DNAME inside the zone. */
+static void chain_answer(resp_t *r, const zones_czone_t *z)
+{
 	bool first = true;
 	uint32_t seen[MAX_CHAIN];
 	for (int step = 0; step < MAX_CHAIN; step++) {

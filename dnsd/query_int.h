@@ -19,6 +19,12 @@ enum { EDE_NONE = 0xffff, EDE_PROHIBITED = 18, EDE_NOT_AUTHORITATIVE = 20, EDE_N
 #define MAX_RDPOS 64
 
 typedef struct {
+	uint32_t rrset;
+	uint16_t owner, apex;
+	bool mandatory; /* in-domain glue of a referral (RFC 9471) */
+} add_entry_t;
+
+typedef struct {
 	/* the query */
 	const dnsd_query_in_t *in;
 	uint16_t qtype, qclass;
@@ -47,6 +53,11 @@ typedef struct {
 	uint8_t soff[128];             /* offset of each label of sname, root last */
 	uint32_t shash[128];           /* zones_name_hash of the suffix at soff[i] */
 	uint16_t rdpos[MAX_RDPOS];     /* packet offsets of the RDATA of the last RRset written */
+	uint32_t denied[8];            /* NSEC/NSEC3 owner nodes for the authority section */
+	uint16_t denied_apex[8];       /* where their zone's apex is in the packet */
+	uint8_t ndenied;
+	add_entry_t addq[48];          /* additional-section RRsets, written last */
+	uint8_t naddq;
 } resp_t;
 
 enum { SEC_AN = 0, SEC_NS = 1, SEC_AR = 2 };

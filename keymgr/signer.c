@@ -13,22 +13,12 @@
 int keymgr_nsec3_hash(const uint8_t *name, const uint8_t *salt, uint8_t saltlen,
                       uint16_t iterations, uint8_t out[20])
 {
-	/* RFC 5155 5: IH(salt, x, 0) = H(x || salt); IH(salt, x, k) = H(IH(k-1) || salt) */
 	uint8_t low[ZONES_NAME_MAX];
 	size_t nl = zones_name_len(name, ZONES_NAME_MAX);
 	memcpy(low, name, nl);
 	zones_name_lower(low);
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	if (!c)
-		return DNS_ENOMEM;
-	unsigned n = 0;
-	int ok = EVP_DigestInit_ex(c, EVP_sha1(), NULL) && EVP_DigestUpdate(c, low, nl) &&
-	         EVP_DigestUpdate(c, salt, saltlen) && EVP_DigestFinal_ex(c, out, &n);
-	for (unsigned i = 0; ok && i < iterations; i++)
-		ok = EVP_DigestInit_ex(c, EVP_sha1(), NULL) && EVP_DigestUpdate(c, out, 20) &&
-		     EVP_DigestUpdate(c, salt, saltlen) && EVP_DigestFinal_ex(c, out, &n);
-	EVP_MD_CTX_free(c);
-	return ok ? 20 : DNS_ECRYPTO;
+	zones_nsec3_hash(low, nl, salt, saltlen, iterations, out);
+	return 20;
 }
 
 /* RFC 4648 7 "base32hex", lowercase (names compare case-insensitively). */

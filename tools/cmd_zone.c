@@ -18,15 +18,18 @@ static const char *opt_value(int argc, char **argv, int *i, const char *cmd)
 	return argv[++*i];
 }
 
-/* Until signing lands, "off" is the only policy; name it so operators know. */
-static int policy_arg(const char *v, const char **policy)
+/* --dnssec: "off", or a policy: the built-in "default" or a [policy NAME] of the config */
+static int policy_arg(ctl_t *ctl, const char *v, const char **policy)
 {
 	if (!strcmp(v, "off")) {
 		*policy = "";
 		return 0;
 	}
-	return ctl_fail("--dnssec %s: DNSSEC signing is not available in this version; "
-	                "use --dnssec off", v);
+	if (!keymgr_policy_find(&ctl->policies, v))
+		return ctl_fail("--dnssec %s: no such policy (\"default\" is built in; others are "
+		                "[policy NAME] sections of %s)", v, ctl->config);
+	*policy = v;
+	return 0;
 }
 
 static int content_from_file(zones_content_t *c, const char *path)
@@ -150,7 +153,7 @@ static int zone_add(ctl_t *ctl, int argc, char **argv)
 				return 1;
 		} else if (!strcmp(argv[i], "--dnssec")) {
 			const char *v = opt_value(argc, argv, &i, "zone add");
-			if (!v || policy_arg(v, &policy))
+			if (!v || policy_arg(ctl, v, &policy))
 				return 1;
 		} else if (argv[i][0] == '-' && argv[i][1])
 			return ctl_fail("zone add: unknown option '%s' (see dnsctl zone add --help)", argv[i]);
@@ -162,7 +165,7 @@ static int zone_add(ctl_t *ctl, int argc, char **argv)
 	if (batch) {
 		if (name || file)
 			return ctl_fail("zone add: --batch takes no NAME or --file");
-		return zone_add_batch(ctl, batch, policy ? policy : "");
+		return zone_add_batch(ctl, batch, policy ? policy : "default");
 	}
 	if (!name)
 		return ctl_fail("zone add: missing NAME (see dnsctl zone add --help)");
@@ -174,7 +177,8 @@ static int zone_add(ctl_t *ctl, int argc, char **argv)
 	int ret = file ? content_from_file(&c, file) : content_skeleton(&c);
 	dns_state_t *st;
 	if (ret == 0 && (ret = ctl_state(ctl, &st)) == 0) {
-		int e = zones_op_add(st, &c, policy ? policy : "");
+		/* DESIGN.md 7: DNSSEC is on unless the operator says off */
+		int e = zones_op_add(st, &c, policy ? policy : "default");
 		char an[1024];
 		zones_name_print(apex, an, sizeof an);
 		if (e == DNS_EDUPZONE) {
@@ -230,7 +234,7 @@ static int zone_set(ctl_t *ctl, int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--dnssec")) {
 			const char *v = opt_value(argc, argv, &i, "zone set");
-			if (!v || policy_arg(v, &policy))
+			if (!v || policy_arg(ctl, v, &policy))
 				return 1;
 		} else if (argv[i][0] == '-')
 			return ctl_fail("zone set: unknown option '%s'", argv[i]);
@@ -437,7 +441,10 @@ const ctl_cmd_t ctl_zone_cmds[] = {
 	  "  --file ZONEFILE   records to start with\n"
 	  "  --batch LIST      add many zones in one transaction, all or none: LIST (or - for\n"
 	  "                    standard input) has one \"NAME ZONEFILE\" per line\n"
-	  "  --dnssec off      serve unsigned (the only choice until signing is available)" },
+	  "  --dnssec POLICY   sign with POLICY: \"default\" (ECDSAP256SHA256, KSK+ZSK, NSEC3\n"
+	  "                    without iterations or salt) unless the config defines others;\n"
+	  "                    this is also what happens without --dnssec\n"
+	  "  --dnssec off      serve the zone unsigned" },
 	{ "zone", "import", zone_import, "NAME ZONEFILE",
 	  "Replace all static records of the existing zone NAME by those in ZONEFILE,\n"
 	  "checked as by zone add. dnsd raises the serial if the content changed." },

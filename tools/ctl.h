@@ -3,13 +3,15 @@
 #pragma once
 
 #include <jansson.h>
-#include "zones/zones.h"
+#include "keymgr/keymgr.h"
 
 typedef struct {
 	const char *config;
 	const char *state_dir;
 	bool json;
 	dns_state_t *st; /* opened on first use by ctl_state() */
+	char cfg_state[1024];        /* state-dir from the config file */
+	keymgr_policies_t policies;  /* "default" and the config's [policy NAME] */
 } ctl_t;
 
 typedef struct {

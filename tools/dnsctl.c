@@ -119,7 +119,10 @@ static void usage(FILE *f)
 static int config_setting(const char *section, const char *key, char *val, void *arg, char *why,
                           size_t wl)
 {
-	char *state = arg;
+	ctl_t *ctl = arg;
+	char *state = ctl->cfg_state;
+	if (!strncmp(section, "policy ", 7))
+		return keymgr_policy_setting(&ctl->policies, section + 7, key, val, why, wl);
 	if (!section[0] && !strcmp(key, "state-dir") && !val[0]) {
 		snprintf(why, wl, "state-dir must not be empty");
 		return -1;
@@ -158,15 +161,17 @@ int main(int argc, char **argv)
 		}
 	}
 	dns_log_init_tool("dnsctl");
-	char cfgstate[1024] = "", err[1200];
+	char err[1200];
+	if (keymgr_policies_init(&ctl.policies))
+		return ctl_fail("out of memory");
 	/* a command's --help works even with a broken config file */
-	if (dns_conf_parse(ctl.config, config_given, config_setting, cfgstate, err, sizeof err) &&
+	if (dns_conf_parse(ctl.config, config_given, config_setting, &ctl, err, sizeof err) &&
 	    !ctl_wants_help(argc - optind, argv + optind))
 		return ctl_fail("%s", err);
 	if (state)
 		ctl.state_dir = state;
-	else if (cfgstate[0])
-		ctl.state_dir = cfgstate;
+	else if (ctl.cfg_state[0])
+		ctl.state_dir = ctl.cfg_state;
 	if (optind >= argc) {
 		ctl_fail("no command given (see dnsctl --help)");
 		return 2;

@@ -18,6 +18,13 @@ typedef struct {
 	zones_rrset_t *rrsets;
 	uint32_t nrrsets, caprrsets;
 	dns_buf_t wire, fix, add;
+	/* denial of existence (denial_link) */
+	uint32_t *chain;
+	uint8_t (*chain_hash)[20];
+	uint32_t nchain;
+	uint8_t denial_kind, saltlen;
+	uint16_t iterations;
+	uint32_t salt_off;
 	const zones_content_t *c;
 	size_t apexlen;
 } build_t;
@@ -67,6 +74,7 @@ static uint32_t node_ensure(build_t *b, const uint8_t *name)
 	b->nodes[n] = (zones_node_t){ .name = (uint32_t)b->wire.len, .hash = h, .namelen = (uint8_t)len,
 	                              .labels = (uint8_t)zones_name_labels(name), .flags = ZONES_N_ENT,
 	                              .rrset = 0, .nrrset = 0, .stop = ZONES_NONE,
+	                              .denial = ZONES_NONE, .wc_denial = ZONES_NONE,
 	                              .wild = ZONES_NONE, .cname = ZONES_NONE };
 	dns_buf_append(&b->wire, name, len);
 	for (uint32_t i = h & b->tmask;; i = (i + 1) & b->tmask)
@@ -345,8 +353,161 @@ static int sigs_link(build_t *b, const zones_content_t *c, uint32_t apex, uint32
 	return 0;
 }
 
+/* "0123456789abcdefghijklmnopqrstuv" (RFC 4648 7), either case */
+static int b32hex_decode(const uint8_t *label, uint8_t out[20])
+{
+	if (label[0] != 32)
+		return -1;
+	uint64_t buf = 0;
+	int bits = 0, o = 0;
+	for (int i = 1; i <= 32; i++) {
+		int c = label[i], v;
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if (c >= 'a' && c <= 'v')
+			v = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'V')
+			v = c - 'A' + 10;
+		else
+			return -1;
+		buf = buf << 5 | (uint64_t)v;
+		bits += 5;
+		if (bits >= 8) {
+			out[o++] = (uint8_t)(buf >> (bits - 8));
+			bits -= 8;
+		}
+	}
+	return o == 20 ? 0 : -1;
+}
+
+static bool node_has(const build_t *b, const zones_node_t *n, uint16_t type)
+{
+	for (uint32_t k = 0; k < n->nrrset; k++)
+		if (b->rrsets[n->rrset + k].type == type)
+			return true;
+	return false;
+}
+
+static uint8_t (*hash_sort_keys)[20];
+static int chain_hash_cmp(const void *a, const void *b)
+{
+	return memcmp(hash_sort_keys[*(const uint32_t *)a], hash_sort_keys[*(const uint32_t *)b], 20);
+}
+static const build_t *name_sort_build;
+static int chain_name_cmp(const void *a, const void *b)
+{
+	const build_t *bb = name_sort_build;
+	return zones_name_cmp(bb->wire.data + bb->nodes[*(const uint32_t *)a].name,
+	                      bb->wire.data + bb->nodes[*(const uint32_t *)b].name);
+}
+
+/* Which NSEC or NSEC3 record denies what (RFC 4035 3.1.3, RFC 5155 7.2): the
+ * chain in order, and per name the record matching it and the one covering
+ * its wildcard, so a negative answer costs lookups, not searches; only the
+ * NSEC3 hash of a nonexistent name is computed per query. */
+static int denial_link(build_t *b, const zones_content_t *c, uint32_t apex)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		const zones_rr_t *rr = &c->rr[i];
+		if (rr->type == ZONES_T_NSEC3PARAM && rr->rdlen >= 5 && rr->rdata[0] == 1 &&
+		    5u + rr->rdata[4] <= rr->rdlen && zones_name_cmp(rr->owner, c->apex) == 0) {
+			b->denial_kind = ZONES_DENIAL_NSEC3;
+			b->iterations = dns_get16(rr->rdata + 2);
+			b->saltlen = rr->rdata[4];
+			b->salt_off = (uint32_t)b->wire.len;
+			dns_buf_append(&b->wire, rr->rdata + 5, b->saltlen);
+		} else if (rr->type == ZONES_T_NSEC && !b->denial_kind) {
+			b->denial_kind = ZONES_DENIAL_NSEC;
+		}
+	}
+	if (!b->denial_kind)
+		return 0;
+	uint16_t want = b->denial_kind == ZONES_DENIAL_NSEC3 ? ZONES_T_NSEC3 : ZONES_T_NSEC;
+	b->chain = malloc((b->nnodes ? b->nnodes : 1) * sizeof *b->chain);
+	if (!b->chain)
+		return DNS_ENOMEM;
+	uint8_t (*hashes)[20] = NULL;
+	if (want == ZONES_T_NSEC3 && !(hashes = malloc((b->nnodes ? b->nnodes : 1) * 20)))
+		return DNS_ENOMEM;
+	for (uint32_t n = 0; n < b->nnodes; n++) {
+		zones_node_t *nd = &b->nodes[n];
+		if (!node_has(b, nd, want))
+			continue;
+		if (want == ZONES_T_NSEC3) {
+			if (b32hex_decode(b->wire.data + nd->name, hashes[n]))
+				continue; /* not a hash label: not part of the chain */
+			bool only = true;
+			for (uint32_t k = 0; k < nd->nrrset; k++) {
+				uint16_t t = b->rrsets[nd->rrset + k].type;
+				only &= t == ZONES_T_NSEC3 || t == ZONES_T_RRSIG;
+			}
+			if (only)
+				nd->flags |= ZONES_N_NSEC3;
+		}
+		b->chain[b->nchain++] = n;
+	}
+	if (b->nchain == 0) {
+		free(hashes);
+		b->denial_kind = ZONES_DENIAL_NONE;
+		return 0;
+	}
+	if (want == ZONES_T_NSEC3) {
+		hash_sort_keys = hashes;
+		qsort(b->chain, b->nchain, sizeof *b->chain, chain_hash_cmp);
+		b->chain_hash = malloc(b->nchain * 20);
+		if (!b->chain_hash) {
+			free(hashes);
+			return DNS_ENOMEM;
+		}
+		for (uint32_t i = 0; i < b->nchain; i++)
+			memcpy(b->chain_hash[i], hashes[b->chain[i]], 20);
+		free(hashes);
+	} else {
+		name_sort_build = b;
+		qsort(b->chain, b->nchain, sizeof *b->chain, chain_name_cmp);
+	}
+	const uint8_t *salt = b->wire.data + b->salt_off;
+	for (uint32_t n = 0; n < b->nnodes; n++) {
+		zones_node_t *nd = &b->nodes[n];
+		if (nd->flags & ZONES_N_NSEC3)
+			continue;
+		const uint8_t *name = b->wire.data + nd->name;
+		uint8_t wc[ZONES_NAME_MAX + 2];
+		bool wc_ok = nd->namelen + 2u <= ZONES_NAME_MAX;
+		if (wc_ok) {
+			wc[0] = 1;
+			wc[1] = '*';
+			memcpy(wc + 2, name, nd->namelen);
+		}
+		if (want == ZONES_T_NSEC3) {
+			uint8_t h[20];
+			zones_nsec3_hash(name, nd->namelen, salt, b->saltlen, b->iterations, h);
+			uint32_t i = zones_chain_hash_le((const uint8_t(*)[20])b->chain_hash, b->nchain, h);
+			if (memcmp(b->chain_hash[i], h, 20) == 0)
+				nd->denial = b->chain[i];
+			if (wc_ok) {
+				zones_nsec3_hash(wc, nd->namelen + 2u, salt, b->saltlen, b->iterations, h);
+				nd->wc_denial = b->chain[zones_chain_hash_le(
+					(const uint8_t(*)[20])b->chain_hash, b->nchain, h)];
+			}
+		} else {
+			nd->denial = node_has(b, nd, ZONES_T_NSEC)
+			                     ? n
+			                     : b->chain[zones_chain_name_le(b->wire.data, b->nodes, b->chain,
+			                                                    b->nchain, name)];
+			if (wc_ok)
+				nd->wc_denial = b->chain[zones_chain_name_le(b->wire.data, b->nodes, b->chain,
+				                                             b->nchain, wc)];
+		}
+	}
+	(void)apex;
+	return 0;
+}
+
 static void build_free(build_t *b)
 {
+	free(b->chain);
+	free(b->chain_hash);
 	free(b->nodes);
 	free(b->table);
 	free(b->rrsets);
@@ -470,7 +631,8 @@ int zones_czone_build(const zones_content_t *c, uint32_t serial, zones_czone_t *
 			break;
 		}
 	}
-	if ((ret = sigs_link(&b, c, apex, soa_idx, neg_soa, neg_ttl)) != 0)
+	if ((ret = sigs_link(&b, c, apex, soa_idx, neg_soa, neg_ttl)) != 0 ||
+	    (ret = denial_link(&b, c, apex)) != 0)
 		goto out;
 	ret = DNS_ENOMEM;
 	if (b.wire.err || b.fix.err || b.add.err || b.wire.len > UINT32_MAX)
@@ -486,7 +648,9 @@ int zones_czone_build(const zones_content_t *c, uint32_t serial, zones_czone_t *
 	size_t at_add = at_rrsets + sz_rrsets;
 	size_t at_table = at_add + ((b.add.len + 3) & ~(size_t)3);
 	size_t at_fix = at_table + sz_table;
-	size_t at_wire = at_fix + ((b.fix.len + 3) & ~(size_t)3);
+	size_t at_chain = at_fix + ((b.fix.len + 3) & ~(size_t)3);
+	size_t at_hash = at_chain + (size_t)b.nchain * 4;
+	size_t at_wire = at_hash + (b.chain_hash ? (size_t)b.nchain * 20 : 0);
 	size_t total = at_wire + b.wire.len;
 	uint8_t *mem = malloc(total);
 	if (!mem)
@@ -499,6 +663,17 @@ int zones_czone_build(const zones_content_t *c, uint32_t serial, zones_czone_t *
 	z->table = (uint32_t *)(mem + at_table);
 	z->fix = (zones_fix_t *)(mem + at_fix);
 	z->wire = mem + at_wire;
+	z->chain = (uint32_t *)(mem + at_chain);
+	z->chain_hash = b.chain_hash ? (uint8_t(*)[20])(mem + at_hash) : NULL;
+	z->nchain = b.nchain;
+	if (b.nchain)
+		memcpy(z->chain, b.chain, (size_t)b.nchain * 4);
+	if (b.chain_hash)
+		memcpy(z->chain_hash, b.chain_hash, (size_t)b.nchain * 20);
+	z->denial_kind = b.denial_kind;
+	z->nsec3_iterations = b.iterations;
+	z->nsec3_saltlen = b.saltlen;
+	z->nsec3_salt = b.salt_off;
 	memcpy(z->nodes, b.nodes, sz_nodes);
 	memcpy(z->rrsets, b.rrsets, sz_rrsets);
 	if (b.add.len)

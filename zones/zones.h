@@ -235,7 +235,11 @@ enum {
 	ZONES_N_CNAME = 1 << 3,
 	ZONES_N_OCCLUDED = 1 << 4, /*!< at or below a cut / below a DNAME: not authoritative */
 	ZONES_N_ENT = 1 << 5,      /*!< empty non-terminal */
+	ZONES_N_NSEC3 = 1 << 6,    /*!< an NSEC3 owner: not a name of the zone (RFC 5155 7.2.8) */
 };
+
+/** How a compiled zone proves denial (RFC 4035 3.1.3, RFC 5155 7.2). */
+enum { ZONES_DENIAL_NONE = 0, ZONES_DENIAL_NSEC = 1, ZONES_DENIAL_NSEC3 = 2 };
 
 typedef struct {
 	uint32_t name;     /*!< offset of the lowercase wire name in zone->wire */
@@ -249,6 +253,9 @@ typedef struct {
 	                    *   the way down from the apex, where lookup stops; ZONES_NONE if none */
 	uint32_t wild;     /*!< the node "*.<this name>" or ZONES_NONE */
 	uint32_t cname;    /*!< offset in wire of the lowercase CNAME/DNAME target, or ZONES_NONE */
+	uint32_t denial;   /*!< node whose NSEC/NSEC3 matches this name (NSEC: covers it, for
+	                    *   an empty non-terminal), or ZONES_NONE */
+	uint32_t wc_denial;/*!< node whose NSEC/NSEC3 covers (or matches) "*.<this name>" */
 } zones_node_t;
 
 typedef struct zones_czone {
@@ -268,6 +275,13 @@ typedef struct zones_czone {
 	zones_add_t *add;
 	uint8_t *wire;
 	size_t memsize;    /*!< bytes held, for statistics */
+	uint8_t denial_kind;     /*!< ZONES_DENIAL_* */
+	uint8_t nsec3_saltlen;
+	uint16_t nsec3_iterations;
+	uint32_t nsec3_salt;     /*!< offset in wire */
+	uint32_t *chain;         /*!< NSEC/NSEC3 owner nodes, in canonical or hash order */
+	uint8_t (*chain_hash)[20]; /*!< NSEC3: their hashes, parallel to chain */
+	uint32_t nchain;
 } zones_czone_t;
 
 /** \brief Compile sorted, validated content.  \retval 0, DNS_ENOMEM, DNS_ESPACE (zone too big) */
@@ -379,3 +393,44 @@ _mustcheck_ int zones_op_record_del(dns_state_t *st, const uint8_t *apex, const 
 _mustcheck_ int zones_op_load_served(dns_state_t *st, const uint8_t *apex, zones_content_t *c,
                                      zones_settings_t *settings, zones_served_t *sv,
                                      bool *served);
+
+/* ---- NSEC3 hashing (zones/nsec3.c: no allocation, safe on the query path) ----- */
+
+void zones_sha1(const uint8_t *data, size_t len, uint8_t out[20]);
+/** \brief RFC 5155 5 hash of a lowercase wire name of \p len octets. */
+void zones_nsec3_hash(const uint8_t *lowname, size_t len, const uint8_t *salt, uint8_t saltlen,
+                      uint16_t iterations, uint8_t out[20]);
+
+/* ---- denial chains (compiled zones; used by the builder and the engine) ---- */
+
+/** \brief In hash order: the index of the last hash <= \p h, wrapping to the
+ * last entry when \p h sorts before all (RFC 5155 7.2: the covering NSEC3). */
+static inline uint32_t zones_chain_hash_le(const uint8_t (*hashes)[20], uint32_t n,
+                                           const uint8_t h[20])
+{
+	uint32_t lo = 0, hi = n; /* first index with hash > h */
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (__builtin_memcmp(hashes[mid], h, 20) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo == 0 ? n - 1 : lo - 1;
+}
+
+/** \brief In canonical order: the index of the last NSEC owner <= \p name, wrapping
+ * (RFC 4034 4.1.1: the NSEC that covers a name). */
+static inline uint32_t zones_chain_name_le(const uint8_t *wire, const zones_node_t *nodes,
+                                           const uint32_t *chain, uint32_t n, const uint8_t *name)
+{
+	uint32_t lo = 0, hi = n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (zones_name_cmp(wire + nodes[chain[mid]].name, name) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo == 0 ? n - 1 : lo - 1;
+}

@@ -108,8 +108,10 @@ int main(void)
 	is_int(answers(snap, "www.example.test.", ZONES_T_A, true), 300, "A with DO: 2 answers + RRSIG");
 	is_int(answers(snap, "example.test.", ZONES_T_DNSKEY, true), 300,
 	       "DNSKEY with DO: 2 keys and the KSK's RRSIG");
-	is_int(answers(snap, "sub.example.test.", ZONES_T_DS, true), 2, "DS at a delegation: NODATA, "
-	       "SOA + RRSIG in authority");
+	is_int(answers(snap, "sub.example.test.", ZONES_T_DS, true), 4, "DS at a delegation: NODATA, "
+	       "SOA, NSEC3 and their RRSIGs in authority");
+	is_int(answers(snap, "nope.example.test.", ZONES_T_A, true), 8, "NXDOMAIN: SOA and three "
+	       "NSEC3 (closest encloser, next closer, wildcard), each with its RRSIG");
 	uint32_t s1 = served_serial();
 	ok(s1 == 2024010101, "first serial is the file's (%u)", s1);
 	dump_t keys1, sigs1;
