@@ -78,12 +78,14 @@ typedef struct {
 	bool write_served;
 	bool is_signed;
 	dnsd_signing_t sign;
+	uint32_t next_refresh; /* kept from sign, which is freed once persisted */
 } job_t;
 
 typedef struct {
 	dnsd_builder_t *b;
 	uint32_t now;
 	uint64_t write_id;
+	size_t from, to; /* the jobs served_write persists */
 	job_t *jobs;
 	size_t njobs, capjobs;
 	int err;
@@ -214,7 +216,7 @@ static int served_write(dns_state_txn_t *txn, void *arg)
 {
 	scan_t *sc = arg;
 	sc->write_id = dns_state_txn_id(txn);
-	for (size_t i = 0; i < sc->njobs; i++) {
+	for (size_t i = sc->from; i < sc->to; i++) {
 		job_t *j = &sc->jobs[i];
 		if (!j->zone || !j->write_served)
 			continue;
@@ -231,6 +233,30 @@ static int served_write(dns_state_txn_t *txn, void *arg)
 	return 0;
 }
 
+#define BATCH 64
+
+/* Store the served serials (and keys and signatures) of jobs [from, to). */
+static int batch_persist(dnsd_builder_t *b, scan_t *sc, uint64_t *seen, bool *any)
+{
+	bool need = false;
+	for (size_t i = sc->from; i < sc->to; i++)
+		need |= sc->jobs[i].zone && sc->jobs[i].write_served;
+	int ret = 0;
+	if (need) {
+		ret = dns_state_write(b->st, served_write, sc);
+		/* Our own write right after what we had seen includes nothing new; any
+		 * other commit in between must be read again: not counted as seen. */
+		if (ret == 0 && sc->write_id == *seen + 1)
+			*seen = sc->write_id;
+		*any = true;
+	}
+	for (size_t i = sc->from; i < sc->to; i++) {
+		sc->jobs[i].next_refresh = sc->jobs[i].sign.next_refresh;
+		dnsd_signing_deinit(&sc->jobs[i].sign);
+	}
+	return ret;
+}
+
 int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap, uint64_t *seen)
 {
 	*snap = NULL;
@@ -243,10 +269,19 @@ int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap, uint64_t *se
 	scan_t sc = { .b = b, .now = (uint32_t)time(NULL) };
 	*seen = dns_state_txn_id(txn);
 	ret = zones_store_list(txn, scan_zone, &sc);
+	/* Built and persisted in batches: a batch's keys and signatures are
+	 * stored and dropped before the next is signed, so a first start with
+	 * many signed zones does not hold all their signatures at once. */
+	bool any = false;
 	for (size_t i = 0; ret == 0 && i < sc.njobs; i++) {
 		job_build(txn, &sc.jobs[i], b->policies, sc.now);
 		if (i % 256 == 255)
 			dns_state_pages_release(b->st); /* keep a big first load out of RSS */
+		if (i + 1 - sc.from == BATCH || i + 1 == sc.njobs) {
+			sc.to = i + 1;
+			ret = batch_persist(b, &sc, seen, &any);
+			sc.from = sc.to;
+		}
 	}
 	if (sc.njobs > 256)
 		dns_state_pages_release(b->st);
@@ -258,15 +293,6 @@ int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap, uint64_t *se
 		jobs_free(&sc, true);
 		return 0;
 	}
-	bool need_write = false;
-	for (size_t i = 0; i < sc.njobs; i++)
-		need_write |= sc.jobs[i].zone && sc.jobs[i].write_served;
-	if (ret == 0 && need_write)
-		ret = dns_state_write(b->st, served_write, &sc);
-	/* Our own write right after what we read includes nothing new; any other
-	 * commit in between must be read again, so it is not counted as seen. */
-	if (ret == 0 && need_write && sc.write_id == *seen + 1)
-		*seen = sc.write_id;
 	if (ret) {
 		jobs_free(&sc, true);
 		return ret;
@@ -313,7 +339,7 @@ int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap, uint64_t *se
 			entry_drop(e);
 			e->zone = j->zone;
 			e->gen = j->gen;
-			e->next_refresh = j->sign.next_refresh;
+			e->next_refresh = j->next_refresh;
 			changed++;
 		} else {
 			/* appended past the sorted part; sorted again below */
@@ -322,7 +348,7 @@ int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap, uint64_t *se
 			memcpy(ne->apex, j->apex, zones_name_len(j->apex, ZONES_NAME_MAX));
 			ne->gen = j->gen;
 			ne->zone = j->zone;
-			ne->next_refresh = j->sign.next_refresh;
+			ne->next_refresh = j->next_refresh;
 			ne->seen = true;
 			dns_log_debug("zone %s: loaded, serial %u", name, j->zone->serial);
 		}

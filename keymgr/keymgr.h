@@ -188,6 +188,15 @@ typedef struct {
 _mustcheck_ int keymgr_zone_sign(zones_content_t *c, keymgr_key_t *keys, size_t nkeys,
                                  const keymgr_policy_t *p, uint32_t now,
                                  keymgr_sigcache_t *cache, keymgr_sign_stats_t *stats);
+/**
+ * \brief Rebuild the signed zone dnsd serves from its stored signatures only
+ * (for `dnsctl zone export`: dnsd is the only signer).
+ * \retval 0; DNS_ENOENT when a needed signature is not there (dnsd has not
+ *         signed this version yet); as keymgr_zone_sign otherwise
+ */
+_mustcheck_ int keymgr_zone_assemble(zones_content_t *c, keymgr_key_t *keys, size_t nkeys,
+                                     const keymgr_policy_t *p, uint32_t now,
+                                     keymgr_sigcache_t *cache);
 /** \brief Visit the signatures the last signing left in the cache (to persist them). */
 _mustcheck_ int keymgr_sigcache_foreach(const keymgr_sigcache_t *c,
                                         int (*fn)(const uint8_t *owner, uint16_t type,
@@ -208,3 +217,15 @@ _mustcheck_ int keymgr_sigstore_save(dns_state_txn_t *txn, const uint8_t *apex,
 /** \brief The earliest time a signature in \p cache falls due for refresh
  * (expiration - refresh), or 0 when the cache is empty. */
 uint32_t keymgr_sigcache_next_refresh(const keymgr_sigcache_t *c, uint32_t refresh);
+
+/**
+ * \brief Load zone \p apex as dnsd serves it: its records, the serial dnsd
+ * serves and, for a signed zone, the DNSSEC records and stored signatures.
+ * \param served  false when dnsd has not built (or not signed) the stored version:
+ *                then \p c holds the stored records, unsigned, with their own serial
+ * \retval 0, DNS_ENOZONE, DNS_ECONFIG (the zone's policy is not in \p ps), MDB_*
+ */
+_mustcheck_ int keymgr_zone_load_served(dns_state_t *st, const uint8_t *apex,
+                                        const keymgr_policies_t *ps, uint32_t now,
+                                        zones_content_t *c, zones_settings_t *settings,
+                                        bool *served);

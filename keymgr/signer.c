@@ -337,9 +337,9 @@ typedef struct {
 	uint32_t ttl;
 } newsig_t;
 
-int keymgr_zone_sign(zones_content_t *c, keymgr_key_t *keys, size_t nkeys,
-                     const keymgr_policy_t *p, uint32_t now, keymgr_sigcache_t *cache,
-                     keymgr_sign_stats_t *stats)
+static int zone_sign(zones_content_t *c, keymgr_key_t *keys, size_t nkeys, const keymgr_policy_t *p,
+                     uint32_t now, keymgr_sigcache_t *cache, keymgr_sign_stats_t *stats,
+                     bool cache_only)
 {
 	memset(stats, 0, sizeof *stats);
 	if (p->nsec3_salt_len)
@@ -421,12 +421,18 @@ int keymgr_zone_sign(zones_content_t *c, keymgr_key_t *keys, size_t nkeys,
 				uint8_t rd[1200];
 				int rl;
 				keymgr_sig_t fresh;
+				/* reused while not due for refresh; to assemble what dnsd
+				 * serves, any that has not expired */
+				int64_t left = old ? (int64_t)old->sig.expiration - now : 0;
 				if (old && memcmp(old->sig.digest, dg, 16) == 0 &&
-				    (int64_t)old->sig.expiration - now > (int64_t)p->sig_refresh) {
+				    left > (cache_only ? 0 : (int64_t)p->sig_refresh)) {
 					old->used = true;
 					memcpy(rd, old->sig.rdata, old->sig.rdlen);
 					rl = old->sig.rdlen;
 					stats->reused++;
+				} else if (cache_only) {
+					ret = DNS_ENOENT;
+					break;
 				} else {
 					/* spread expirations so they do not all fall due at once */
 					uint32_t jitter = 0;
@@ -491,4 +497,18 @@ int keymgr_zone_sign(zones_content_t *c, keymgr_key_t *keys, size_t nkeys,
 	zones_content_sort(c);
 	keymgr_sigcache_sweep(cache);
 	return 0;
+}
+
+int keymgr_zone_sign(zones_content_t *c, keymgr_key_t *keys, size_t nkeys,
+                     const keymgr_policy_t *p, uint32_t now, keymgr_sigcache_t *cache,
+                     keymgr_sign_stats_t *stats)
+{
+	return zone_sign(c, keys, nkeys, p, now, cache, stats, false);
+}
+
+int keymgr_zone_assemble(zones_content_t *c, keymgr_key_t *keys, size_t nkeys,
+                         const keymgr_policy_t *p, uint32_t now, keymgr_sigcache_t *cache)
+{
+	keymgr_sign_stats_t st;
+	return zone_sign(c, keys, nkeys, p, now, cache, &st, true);
 }

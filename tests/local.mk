@@ -24,6 +24,7 @@ TESTS += $(UNIT_TESTS) \
 	tests/integration/protocol.sh \
 	tests/integration/sign_validate.sh \
 	tests/integration/unbound_validate.sh \
+	tests/integration/export_validate.sh \
 	tests/integration/flood.sh \
 	tests/integration/diff_knot.sh
 

@@ -372,15 +372,24 @@ static int zone_export(ctl_t *ctl, int argc, char **argv)
 	zones_content_t c;
 	zones_content_init(&c, apex);
 	zones_settings_t s;
-	zones_served_t sv;
 	bool served;
-	int ret = zones_op_load_served(st, apex, &c, &s, &sv, &served);
+	int ret = keymgr_zone_load_served(st, apex, &ctl->policies, (uint32_t)time(NULL), &c, &s,
+	                                  &served);
 	char an[1024];
 	zones_name_print(apex, an, sizeof an);
 	if (ret) {
 		zones_content_deinit(&c);
+		if (ret == DNS_ECONFIG)
+			return ctl_fail("zone %s: its DNSSEC policy '%s' is not in %s", an, s.policy,
+			                ctl->config);
 		return ret == DNS_ENOZONE ? ctl_fail("zone %s does not exist", an)
 		                          : ctl_fail("zone %s: %s", an, dns_strerror(ret));
+	}
+	if (!served && s.policy[0]) {
+		/* DESIGN.md 7: what dnsd serves, or a clear no */
+		zones_content_deinit(&c);
+		return ctl_fail("zone %s: dnsd has not signed the current version yet (is it "
+		                "running on %s?)", an, ctl->state_dir);
 	}
 	if (!served)
 		fprintf(stderr, "dnsctl: warning: zone %s: dnsd has not served this version yet; "

@@ -24,6 +24,7 @@ typedef struct {
 extern const ctl_cmd_t ctl_zone_cmds[];
 extern const ctl_cmd_t ctl_record_cmds[];
 extern const ctl_cmd_t ctl_server_cmds[];
+extern const ctl_cmd_t ctl_key_cmds[];
 
 /** Tell a running dnsd the state changed; returns once it serves the change. */
 void ctl_notify(ctl_t *ctl);

@@ -9,7 +9,8 @@
 #include <unistd.h>
 #include "tools/ctl.h"
 
-static const ctl_cmd_t *const tables[] = { ctl_zone_cmds, ctl_record_cmds, ctl_server_cmds, NULL };
+static const ctl_cmd_t *const tables[] = { ctl_zone_cmds, ctl_record_cmds, ctl_key_cmds,
+	                                           ctl_server_cmds, NULL };
 
 int ctl_fail(const char *fmt, ...)
 {
