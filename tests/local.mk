@@ -25,6 +25,7 @@ TESTS += $(UNIT_TESTS) \
 	tests/integration/sign_validate.sh \
 	tests/integration/unbound_validate.sh \
 	tests/integration/export_validate.sh \
+	tests/integration/resign_diff.sh \
 	tests/integration/flood.sh \
 	tests/integration/diff_knot.sh
 
