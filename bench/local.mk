@@ -8,3 +8,4 @@ EXTRA_PROGRAMS = bench/engine_bench
 bench_engine_bench_SOURCES = bench/engine_bench.c
 bench_engine_bench_LDADD = $(ENGINE_LIBS)
 CLEANFILES += bench/engine_bench
+EXTRA_DIST += bench/bigsign.sh

@@ -128,7 +128,7 @@ static void negative_put(resp_t *r, const zones_czone_t *z, uint16_t apex)
 /* Queue the NSEC or NSEC3 of node \p idx for the authority section (written
  * by denial_flush once the answer section is complete: a CNAME chain may
  * still add to it).  Each record goes in once per answer. */
-static void denial_put(resp_t *r, const zones_czone_t *z, uint32_t idx, uint16_t apex)
+static void denial_put(resp_t *r, uint32_t idx, uint16_t apex)
 {
 	if (idx == ZONES_NONE)
 		return;
@@ -139,7 +139,6 @@ static void denial_put(resp_t *r, const zones_czone_t *z, uint32_t idx, uint16_t
 		r->denied_apex[r->ndenied] = apex;
 		r->denied[r->ndenied++] = idx;
 	}
-	(void)z;
 }
 
 /* Write the queued NSEC/NSEC3 records with their RRSIGs.  Their owners are
@@ -207,7 +206,7 @@ static void referral_put(resp_t *r, const zones_czone_t *z, const zones_node_t *
 	}
 	/* RFC 4035 3.1.4.1, RFC 5155 7.2.7: no DS, and the proof of it */
 	if (!ds && r->do_bit && z->denial_kind)
-		denial_put(r, z, cut->denial, apex);
+		denial_put(r, cut->denial, apex);
 	memcpy(r->rdpos, nspos, sizeof nspos);
 	additionals_put(r, z, ns, apex, true);
 }
@@ -338,10 +337,10 @@ static void nodata_put(resp_t *r, const zones_czone_t *z, const zones_node_t *n,
 		return;
 	if (wild_ce) {
 		if (z->denial_kind == ZONES_DENIAL_NSEC3)
-			denial_put(r, z, wild_ce->denial, apex); /* the closest encloser */
-		denial_put(r, z, denial_cover(r, z, wild_ce), apex);
+			denial_put(r, wild_ce->denial, apex); /* the closest encloser */
+		denial_put(r, denial_cover(r, z, wild_ce), apex);
 	}
-	denial_put(r, z, n->denial, apex);
+	denial_put(r, n->denial, apex);
 }
 
 /* Answer from node \p n: found exactly, or the wildcard below \p wild_ce. */
@@ -358,7 +357,7 @@ static step_t node_answer(resp_t *r, const zones_czone_t *z, const zones_node_t 
 		if (!signed_put(r, z, s, owner, apex, SEC_AN))
 			r->tc = true;
 		else if (wild_ce && r->do_bit && z->denial_kind)
-			denial_put(r, z, denial_cover(r, z, wild_ce), apex);
+			denial_put(r, denial_cover(r, z, wild_ce), apex);
 		return STEP_DONE;
 	}
 	const zones_rrset_t *s = zones_node_rrset(z, n, r->qtype);
@@ -370,7 +369,7 @@ static step_t node_answer(resp_t *r, const zones_czone_t *z, const zones_node_t 
 		/* RFC 4035 3.1.3.3, RFC 5155 7.2.6: a wildcard answer proves that the
 		 * name itself does not exist */
 		if (wild_ce && r->do_bit && z->denial_kind)
-			denial_put(r, z, denial_cover(r, z, wild_ce), apex);
+			denial_put(r, denial_cover(r, z, wild_ce), apex);
 		if (s->nadd)
 			additionals_put(r, z, s, apex, false);
 		return STEP_DONE;
@@ -382,7 +381,7 @@ static step_t node_answer(resp_t *r, const zones_czone_t *z, const zones_node_t 
 			return STEP_DONE;
 		}
 		if (wild_ce && r->do_bit && z->denial_kind)
-			denial_put(r, z, denial_cover(r, z, wild_ce), apex);
+			denial_put(r, denial_cover(r, z, wild_ce), apex);
 		return cname_follow(r, z, n);
 	}
 	nodata_put(r, z, n, wild_ce, apex);
@@ -447,9 +446,9 @@ static step_t zone_answer(resp_t *r, const zones_czone_t *z, bool first)
 	negative_put(r, z, apex);
 	if (r->do_bit && z->denial_kind) {
 		if (z->denial_kind == ZONES_DENIAL_NSEC3)
-			denial_put(r, z, ce->denial, apex);
-		denial_put(r, z, denial_cover(r, z, ce), apex);
-		denial_put(r, z, ce->wc_denial, apex);
+			denial_put(r, ce->denial, apex);
+		denial_put(r, denial_cover(r, z, ce), apex);
+		denial_put(r, ce->wc_denial, apex);
 	}
 	return STEP_DONE;
 }
