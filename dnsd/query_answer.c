@@ -360,6 +360,23 @@ static step_t node_answer(resp_t *r, const zones_czone_t *z, const zones_node_t 
 			denial_put(r, denial_cover(r, z, wild_ce), apex);
 		return STEP_DONE;
 	}
+	if (r->qtype == ZONES_T_RRSIG) {
+		/* every RRSIG of the name (RFC 4035 3.1.5 leaves the choice; they are
+		 * stored by covered type, see zones_czone_build) */
+		bool any = false;
+		for (uint32_t i = 0; i < n->nrrset; i++) {
+			const zones_rrset_t *c = &z->rrsets[n->rrset + i];
+			if (c->sig == ZONES_NONE)
+				continue;
+			any = true;
+			if (!rrset_put(r, z, &z->rrsets[c->sig], owner, apex, SEC_AN)) {
+				r->tc = true;
+				return STEP_DONE;
+			}
+		}
+		if (any)
+			return STEP_DONE;
+	}
 	const zones_rrset_t *s = zones_node_rrset(z, n, r->qtype);
 	if (s) {
 		if (!signed_put(r, z, s, owner, apex, SEC_AN)) {

@@ -549,9 +549,14 @@ int zones_czone_build(const zones_content_t *c, uint32_t serial, zones_czone_t *
 			while (k < c->n && c->rr[k].type == c->rr[j].type &&
 			       zones_name_cmp(c->rr[k].owner, c->rr[j].owner) == 0)
 				k++;
+			uint16_t t = c->rr[j].type;
+			if (t == ZONES_T_RRSIG) {
+				/* kept only by covered type (sigs_link): stored once */
+				j = k;
+				continue;
+			}
 			if ((ret = rrset_render(&b, &c->rr[j], k - j, ZONES_NONE)) != 0)
 				goto out;
-			uint16_t t = c->rr[j].type;
 			zones_node_t *nd = &b.nodes[n];
 			nd->nrrset++;
 			if (t == ZONES_T_NS && n != apex)
@@ -598,18 +603,23 @@ int zones_czone_build(const zones_content_t *c, uint32_t serial, zones_czone_t *
 		}
 	}
 	/* Additional-section links, now that every node exists. */
-	for (size_t i = 0, r = 0; i < c->n; r++) {
+	for (size_t i = 0, r = 0; i < c->n;) {
 		size_t k = i;
 		while (k < c->n && c->rr[k].type == c->rr[i].type &&
 		       zones_name_cmp(c->rr[k].owner, c->rr[i].owner) == 0)
 			k++;
 		uint16_t t = c->rr[i].type;
+		if (t == ZONES_T_RRSIG) {
+			i = k; /* not a node RRset (see above) */
+			continue;
+		}
 		if (t == ZONES_T_NS || t == ZONES_T_MX || t == ZONES_T_SRV) {
 			size_t ol = zones_name_len(c->rr[i].owner, ZONES_NAME_MAX);
 			uint32_t n = find(&b, c->rr[i].owner, ol, zones_name_hash(c->rr[i].owner, ol));
 			if ((ret = additionals_link(&b, &b.rrsets[r], &b.nodes[n], &c->rr[i], k - i)) != 0)
 				goto out;
 		}
+		r++;
 		i = k;
 	}
 	/* The SOA for negative answers: TTL = min(SOA TTL, MINIMUM), RFC 2308 3 and 5. */

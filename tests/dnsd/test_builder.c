@@ -103,7 +103,11 @@ int main(void)
 	const zones_node_t *an = &z->nodes[z->apex_node];
 	ok(zones_node_rrset(z, an, ZONES_T_DNSKEY) != NULL, "DNSKEY at the apex");
 	ok(zones_node_rrset(z, an, ZONES_T_NSEC3PARAM) != NULL, "NSEC3PARAM at the apex");
-	ok(zones_node_rrset(z, an, ZONES_T_RRSIG) != NULL, "RRSIGs at the apex");
+	const zones_rrset_t *soa = zones_node_rrset(z, an, ZONES_T_SOA);
+	ok(soa && soa->sig != ZONES_NONE && z->rrsets[soa->sig].type == ZONES_T_RRSIG,
+	   "the SOA is linked to its RRSIG");
+	is_int(answers(snap, "example.test.", ZONES_T_RRSIG, false) / 100 > 5, 1,
+	       "qtype RRSIG at the apex: the RRSIGs of every RRset there");
 	is_int(answers(snap, "www.example.test.", ZONES_T_A, false), 200, "A without DO: 2 answers");
 	is_int(answers(snap, "www.example.test.", ZONES_T_A, true), 300, "A with DO: 2 answers + RRSIG");
 	is_int(answers(snap, "example.test.", ZONES_T_DNSKEY, true), 300,
