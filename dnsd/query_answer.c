@@ -103,19 +103,31 @@ static void additionals_put(resp_t *r, const zones_czone_t *z, const zones_rrset
 			const zones_rrset_t *ad = zones_node_rrset(z, n, t);
 			if (!ad || r->naddq >= sizeof r->addq / sizeof *r->addq)
 				continue;
-			r->addq[r->naddq++] = (add_entry_t){ (uint32_t)(ad - z->rrsets), owner, apex,
-			                                     a->mandatory && referral };
+			r->addq[r->naddq++] = (add_entry_t){ .rrset = (uint32_t)(ad - z->rrsets),
+			                                     .owner = owner, .apex = apex,
+			                                     .mandatory = a->mandatory && referral };
 		}
 	}
 }
 
 static void add_flush(resp_t *r, const zones_czone_t *z)
 {
-	for (unsigned i = 0; i < r->naddq; i++)
-		if (!rrset_put(r, z, &z->rrsets[r->addq[i].rrset], r->addq[i].owner, r->addq[i].apex,
-		               SEC_AR) &&
-		    r->addq[i].mandatory)
+	for (unsigned i = 0; i < r->naddq; i++) {
+		r->addq[i].written = rrset_put(r, z, &z->rrsets[r->addq[i].rrset], r->addq[i].owner,
+		                               r->addq[i].apex, SEC_AR);
+		if (!r->addq[i].written && r->addq[i].mandatory)
 			r->tc_keep = true; /* RFC 9471 3: in-domain glue left out */
+	}
+	if (!r->do_bit)
+		return;
+	/* RFC 4035 3.1.1: signed additional data with its RRSIGs, where they fit,
+	 * after all the addresses (glue is not signed: it has none) */
+	for (unsigned i = 0; i < r->naddq; i++) {
+		const zones_rrset_t *s = &z->rrsets[r->addq[i].rrset];
+		if (s->sig != ZONES_NONE && r->addq[i].written)
+			(void)rrset_put(r, z, &z->rrsets[s->sig], r->addq[i].owner, r->addq[i].apex,
+			                SEC_AR);
+	}
 }
 
 static void negative_put(resp_t *r, const zones_czone_t *z, uint16_t apex)
@@ -153,15 +165,21 @@ static void denial_flush(resp_t *r, const zones_czone_t *z)
 			z, n, z->denial_kind == ZONES_DENIAL_NSEC3 ? ZONES_T_NSEC3 : ZONES_T_NSEC);
 		if (!s)
 			continue;
-		size_t rel = (size_t)n->namelen - z->apexlen;
+		/* an owner that is the sname or one of its ancestors (NSEC at a
+		 * delegation, at the closest encloser) is a pointer into the packet */
+		unsigned k = r->sname_labels - n->labels;
+		bool suffix = n->labels <= r->sname_labels &&
+		              r->sname_len - r->soff[k] == n->namelen &&
+		              memcmp(r->sname + r->soff[k], z->wire + n->name, n->namelen) == 0;
+		size_t rel = suffix ? 0 : (size_t)n->namelen - z->apexlen;
 		if (r->len + rel + s->len > r->cap) {
 			r->tc = true;
 			return;
 		}
-		uint16_t owner = (uint16_t)r->len;
+		uint16_t owner = suffix ? sname_suffix(r, n->labels) : (uint16_t)r->len;
 		uint8_t *p = r->buf + r->len;
 		memcpy(p, z->wire + n->name, rel);
-		dns_put16(p + rel, 0xc000 | r->denied_apex[i]);
+		dns_put16(p + rel, 0xc000 | (suffix ? owner : r->denied_apex[i]));
 		memcpy(p + rel + 2, z->wire + s->wire + 2, s->len - 2);
 		r->len += rel + s->len;
 		r->counts[SEC_NS] += s->count;

@@ -22,6 +22,7 @@ typedef struct {
 	uint32_t rrset;
 	uint16_t owner, apex;
 	bool mandatory; /* in-domain glue of a referral (RFC 9471) */
+	bool written;
 } add_entry_t;
 
 typedef struct {

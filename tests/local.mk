@@ -27,7 +27,8 @@ TESTS += $(UNIT_TESTS) \
 	tests/integration/export_validate.sh \
 	tests/integration/resign_diff.sh \
 	tests/integration/flood.sh \
-	tests/integration/diff_knot.sh
+	tests/integration/diff_knot.sh \
+	tests/integration/diff_knot_signed.sh
 
 EXTRA_DIST += tests/integration/lib.sh tests/integration/dnsdiff.py \
 	tests/integration/diffqueries.txt tests/integration/diffzones \

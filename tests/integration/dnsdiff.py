@@ -28,6 +28,26 @@ Accepted alternatives (the note printed names the RFC):
       either); the followed form is built from the reference's answer for the
       target.
 Nothing else is accepted.
+
+Signed mode (--signed; diff_knot_signed.sh): both servers sign the same zones
+with their own keys and the same NSEC/NSEC3 parameters. Every query is sent
+with EDNS and the DO bit. Compared as above, except (see signed_rr_key):
+  - RRSIG by owner, type covered, algorithm, labels, original TTL and signer
+    (not TTL, times, key tag or signature), as a set per section
+  - DNSKEY by owner, flags, protocol and algorithm; CDS by digest type; no TTL
+    for DNSKEY, CDNSKEY, CDS, NSEC3PARAM; SOA without its serial
+  - NSEC and NSEC3 fully (owner, TTL, next name, type bitmap, parameters): the
+    chain follows from the zone data, so the proofs must be the same records
+  - referral glue without RRSIGs; RRSIGs in the additional section are judged
+    per response instead
+Each response is also checked alone (signed_checks): an RRSIG's TTL is the
+TTL of the RRset it covers and it stands beside it (RFC 4034 section 3, RFC
+4035 section 3.1.1), a signed RRset in the additional section comes with its
+RRSIGs when they fit (RFC 4035 section 3.1.1), glue is not signed (RFC 4035
+section 2.2). Alternatives (a) and (b) apply with their RRSIGs, and
+  (c) QTYPE=RRSIG: the RRSIGs of any non-empty set of RRsets at the name
+      (knotd gives those of one RRset, as for ANY; RFC 1034 gives all).
+No other difference is accepted (in particular no extra or missing proof).
 """
 
 import argparse
@@ -301,6 +321,66 @@ def section_rrs(section):
     return out
 
 
+# Signed mode (--signed): what of a DNSSEC record can be compared between two
+# servers that sign the same zone data with their own keys.
+#   RRSIG      owner, type covered, algorithm, labels, original TTL and signer
+#              (RFC 4034 section 3.1: all fixed by the zone data and the policy's
+#              algorithm); not the TTL, validity times, key tag or signature.
+#              Compared as a set: a key-signing key may or may not sign more
+#              than the DNSKEY RRset (RFC 6781 section 3.1).
+#   DNSKEY, CDNSKEY  owner, flags (KSK 257 / ZSK 256), protocol, algorithm; as a set
+#   CDS        owner, algorithm, digest type; as a set
+#   DNSKEY, CDNSKEY, CDS, NSEC3PARAM: no TTL (not in the zone file: a policy
+#              choice of each signer; so no original TTL in their RRSIGs either)
+#   SOA        all but the serial (a signer may or may not increase it)
+#   NSEC, NSEC3 and all other records: fully, TTL and canonical rdata, as in
+#              the unsigned mode (next owner names, type bitmaps and the NSEC3
+#              hash parameters follow from the zone data: RFC 4034 section 4,
+#              RFC 5155 section 3; their TTL from the SOA: RFC 9077 section 3)
+SIGNER_TTL = frozenset((dns.rdatatype.DNSKEY, dns.rdatatype.CDNSKEY, dns.rdatatype.CDS,
+                        dns.rdatatype.NSEC3PARAM))
+
+
+def signed_rr_key(name, ttl, rdata):
+    """One RR for the signed comparison (see above): (owner, class, type, TTL
+    or None, rdata or a tuple of what is compared of it)."""
+    owner = name.to_text().lower()
+    t = rdata.rdtype
+    if t == dns.rdatatype.RRSIG:
+        cov = rdata.type_covered
+        return (owner, rdata.rdclass, t, None,
+                ("covers", cov, rdata.algorithm, rdata.labels,
+                 None if cov in SIGNER_TTL else rdata.original_ttl,
+                 rdata.signer.to_text().lower()))
+    if t in (dns.rdatatype.DNSKEY, dns.rdatatype.CDNSKEY):
+        return (owner, rdata.rdclass, t, None,
+                ("key", rdata.flags, rdata.protocol, rdata.algorithm))
+    if t == dns.rdatatype.CDS:
+        return (owner, rdata.rdclass, t, None, ("cds", rdata.algorithm, rdata.digest_type))
+    if t == dns.rdatatype.SOA:
+        rdata = rdata.replace(serial=0)
+    k = rr_key(name, ttl, rdata)
+    if t in SIGNER_TTL:
+        k = k[:3] + (None,) + k[4:]
+    return k
+
+
+def signed_section_rrs(section):
+    """[(key, text)] in wire order with signed_rr_key; the record types
+    compared as a set (RRSIG, DNSKEY, CDNSKEY, CDS) appear once per key."""
+    out = []
+    seen = set()
+    for rrset in section:
+        for rd in rrset:
+            k = signed_rr_key(rrset.name, rrset.ttl, rd)
+            if k[3] is None and k[2] != dns.rdatatype.NSEC3PARAM:
+                if k in seen:
+                    continue
+                seen.add(k)
+            out.append((k, rr_text(rrset.name, rrset.ttl, rd)))
+    return out
+
+
 class View:
     """What is compared of a response (or of a constructed expected form)."""
 
@@ -315,7 +395,13 @@ class View:
         self.note = note
 
     @classmethod
-    def of(cls, msg):
+    def of(cls, msg, signed=False):
+        rrs = signed_section_rrs if signed else section_rrs
+        additional = rrs(msg.additional)
+        if signed:
+            # RRSIGs in the additional section are judged on their own
+            # (signed_checks: RFC 4035 section 3.1.1), not against the reference
+            additional = [(k, t) for k, t in additional if k[2] != dns.rdatatype.RRSIG]
         f = msg.flags
         flags = {"QR": bool(f & dns.flags.QR), "AA": bool(f & dns.flags.AA),
                  "TC": bool(f & dns.flags.TC), "RD": bool(f & dns.flags.RD),
@@ -323,8 +409,7 @@ class View:
                  "CD": bool(f & dns.flags.CD)}
         return cls(msg.rcode(), flags, msg.edns >= 0,
                    bool(msg.ednsflags & dns.flags.DO) if msg.edns >= 0 else False,
-                   section_rrs(msg.answer), section_rrs(msg.authority),
-                   section_rrs(msg.additional))
+                   rrs(msg.answer), rrs(msg.authority), additional)
 
     def is_referral(self):
         return (self.rcode == dns.rcode.NOERROR and not self.flags["AA"]
@@ -434,15 +519,178 @@ class Zones:
             out[rds.rdtype] = (rds.ttl, frozenset(rd.to_digestable() for rd in rds))
         return out
 
+    def is_authoritative(self, name):
+        """True if name is in a hosted zone and not at or below a zone cut
+        there (its RRsets are signed; glue is not: RFC 4035 section 2.2)."""
+        origin = self.zone_of(name)
+        if origin is None:
+            return False
+        z = self.zones[origin]
+        n = name
+        while n != origin:
+            node = z.get_node(n)
+            if node is not None and node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.NS):
+                return False
+            n = n.parent()
+        return True
+
     @staticmethod
     def _is_ent(z, name):
         return any(n != name and n.is_subdomain(name) for n in z.nodes)
 
 
 # ----------------------------------------------------------------------------
+# Signed mode: checks of one response alone
+
+# signature octets per DNSSEC algorithm (RFC 6605, RFC 8080; RSA at 2048 bits)
+SIG_OCTETS = {5: 256, 7: 256, 8: 256, 10: 256, 13: 64, 14: 96, 15: 64, 16: 114}
+
+
+def signed_checks(res, zones):
+    """Problems of one signed response by itself (both servers are checked):
+      - RFC 4034 section 3: an RRSIG's TTL is the TTL of the RRset it covers;
+        so it stands in the same section as that RRset (RFC 4035 section
+        3.1.1), except in the answer to QTYPE=RRSIG, where its TTL is then
+        its Original TTL (what the authoritative zone holds)
+      - RFC 4035 section 3.1.1: a signed RRset (authoritative data, not glue)
+        placed in the additional section comes with its RRSIGs; they may be
+        left out only if they do not fit in the response
+      - RFC 4035 section 2.2: glue (at or below a zone cut) is not signed
+    An address record in the additional section is glue when it is at or
+    below the owner of a delegation NS RRset in the authority section (one
+    without RRSIG, RFC 4035 section 2.2; an apex NS RRset is signed);
+    otherwise it is judged by the hosted zone it falls in (longest match).
+    A truncated response (TC) is only checked for the TTLs."""
+    m = res.msg
+    spec = res.spec
+    tc = bool(m.flags & dns.flags.TC)
+    p = []
+    algs = set()
+    signed_ns = {rrset.name.to_text().lower() for rrset in m.authority
+                 if rrset.rdtype == dns.rdatatype.RRSIG
+                 and any(rd.type_covered == dns.rdatatype.NS for rd in rrset)}
+    cuts = {rrset.name for rrset in m.authority if rrset.rdtype == dns.rdatatype.NS
+            and rrset.name.to_text().lower() not in signed_ns}
+
+    def authoritative(name):
+        if any(name.is_subdomain(c) for c in cuts):
+            return False
+        return zones.is_authoritative(name)
+
+    for sname, section in (("answer", m.answer), ("authority", m.authority),
+                           ("additional", m.additional)):
+        ttls = collections.defaultdict(set)
+        for rrset in section:
+            if rrset.rdtype != dns.rdatatype.RRSIG:
+                ttls[(rrset.name.to_text().lower(), rrset.rdtype)].add(rrset.ttl)
+        for rrset in section:
+            if rrset.rdtype != dns.rdatatype.RRSIG:
+                continue
+            owner = rrset.name.to_text().lower()
+            for rd in rrset:
+                algs.add(rd.algorithm)
+                cov = dns.rdatatype.to_text(rd.type_covered)
+                covered = ttls.get((owner, rd.type_covered))
+                if covered:
+                    if covered != {rrset.ttl}:
+                        p.append("%s: RRSIG %s of %s has TTL %d, the RRset it covers %s "
+                                 "(RFC 4034 section 3: the same TTL)" % (
+                                     sname, cov, rrset.name, rrset.ttl,
+                                     "/".join(str(t) for t in sorted(covered))))
+                elif sname == "answer" and spec.qtype == dns.rdatatype.RRSIG:
+                    if rrset.ttl != rd.original_ttl:
+                        p.append("answer: RRSIG %s of %s has TTL %d, but covers an RRset of "
+                                 "TTL %d (its Original TTL; RFC 4034 section 3: the same TTL)"
+                                 % (cov, rrset.name, rrset.ttl, rd.original_ttl))
+                elif not tc:
+                    p.append("%s: RRSIG %s of %s without the RRset it covers in that "
+                             "section (RFC 4035 section 3.1.1)" % (sname, cov, rrset.name))
+                if sname == "additional" and not authoritative(rrset.name):
+                    p.append("additional: RRSIG %s of %s, which is glue (not signed: "
+                             "RFC 4035 section 2.2)" % (cov, rrset.name))
+    if tc or not zones.zones:
+        return p
+    signed_add = set()
+    for rrset in m.additional:
+        if rrset.rdtype == dns.rdatatype.RRSIG:
+            for rd in rrset:
+                signed_add.add((rrset.name.to_text().lower(), rd.type_covered))
+    missing = []
+    for rrset in m.additional:
+        k = (rrset.name.to_text().lower(), rrset.rdtype)
+        if (rrset.rdtype != dns.rdatatype.RRSIG and k not in signed_add
+                and authoritative(rrset.name) and k not in [x[0] for x in missing]):
+            missing.append((k, rrset.name))
+    if missing:
+        if spec.transport == "tcp":
+            limit = 65535
+        else:
+            limit = spec.bufsize if spec.edns else 512
+            if m.edns >= 0:
+                limit = min(limit, max(512, m.payload))
+        sig = max(SIG_OCTETS.get(a, 64) for a in algs) if algs else 64
+        # owner compressed (2) + type, class, TTL, RDLENGTH (10) + RRSIG fixed
+        # fields (18) + signer (the zone apex, uncompressed) + the signature
+        need = min(2 + 10 + 18 + len(zones.zone_of(n).to_wire()) + sig for _, n in missing)
+        free = limit - len(res.wire)
+        if free >= need:
+            p.append("additional: %s without %s RRSIG although %d octets were free of %d "
+                     "(one RRSIG takes %d): RFC 4035 section 3.1.1, a signed RRset in the "
+                     "additional section comes with its RRSIGs unless they do not fit" % (
+                         ", ".join("%s %s" % (n, dns.rdatatype.to_text(k[1]))
+                                   for k, n in missing),
+                         "its" if len(missing) == 1 else "their", free, limit, need))
+    return p
+
+
+# ----------------------------------------------------------------------------
+# Alternative (c), signed mode: QTYPE=RRSIG
+
+def rrsig_alternative(spec, ref, got, zones, rn, tn):
+    """None if not acceptable, else a note. knotd answers QTYPE=RRSIG with the
+    signatures of one RRset at the name; the RRSIGs of all RRsets there are
+    the answer RFC 1034 section 4.3.2 step 3a gives (RFC 4035 defines no other
+    for this QTYPE). Accepted: a non-empty answer of RRSIGs at the QNAME, each
+    covering a type that exists there, those of a type the reference also
+    gave identical to the reference's (signed comparison), the rest of the
+    response identical."""
+    if spec.qtype != dns.rdatatype.RRSIG or not ref.flags["AA"] or ref.rcode != dns.rcode.NOERROR:
+        return None
+    other = compare_views(ref, View(got.rcode, got.flags, got.edns, got.do, ref.answer,
+                                    got.authority, got.additional), "ref", "test")
+    if other or not got.answer:
+        return None
+    qn = dns.name.from_text(spec.qname)
+    qtext = qn.to_text().lower()
+    exist = set(zones.rrsets_at(qn).keys())
+    exist.add(dns.rdatatype.NSEC)
+    if zones.zone_of(qn) == qn:
+        exist.update((dns.rdatatype.DNSKEY, dns.rdatatype.NSEC3PARAM, dns.rdatatype.CDS,
+                      dns.rdatatype.CDNSKEY))
+    by_type_ref = collections.defaultdict(set)
+    for k, _ in ref.answer:
+        if k[2] != dns.rdatatype.RRSIG:
+            return None
+        by_type_ref[k[4][1]].add(k)
+    exist.update(by_type_ref)
+    by_type_got = collections.defaultdict(set)
+    for k, _ in got.answer:
+        if k[2] != dns.rdatatype.RRSIG or k[0] != qtext or k[4][1] not in exist:
+            return None
+        by_type_got[k[4][1]].add(k)
+    for t, ks in by_type_got.items():
+        if t in by_type_ref and by_type_ref[t] != ks:
+            return None
+    return ("accepted: QTYPE=RRSIG: %s gives the RRSIGs of %d RRset(s) at the name, %s "
+            "of %d (RFC 1034 section 4.3.2 step 3a: all of them; %s answers minimally, "
+            "as for ANY in RFC 8482 section 4.1)"
+            % (tn, len(by_type_got), rn, len(by_type_ref), rn))
+
+
+# ----------------------------------------------------------------------------
 # Alternative (a): RFC 8482 ANY
 
-def any_alternative(spec, ref, got, zones, sections_diff):
+def any_alternative(spec, ref, got, zones, sections_diff, signed=False):
     """None if not acceptable, else a note."""
     if spec.qtype != dns.rdatatype.ANY or not ref.flags["AA"] or ref.rcode != dns.rcode.NOERROR:
         return None
@@ -454,6 +702,19 @@ def any_alternative(spec, ref, got, zones, sections_diff):
     qn = dns.name.from_text(spec.qname)
     if not got.answer:
         return None
+    if signed:
+        # every RRset of the answer with its RRSIGs, no other RRSIG
+        # (RFC 4035 section 3.1.1); the RRsets are then judged as below
+        data = [(k, t) for k, t in got.answer if k[2] != dns.rdatatype.RRSIG]
+        sigs = {(k[0], k[4][1]) for k, _ in got.answer if k[2] == dns.rdatatype.RRSIG}
+        if sigs != {(k[0], k[2]) for k, _ in data}:
+            return None
+        got = View(got.rcode, got.flags, got.edns, got.do, data, got.authority, got.additional)
+        ref = View(ref.rcode, ref.flags, ref.edns, ref.do,
+                   [(k, t) for k, t in ref.answer if k[2] != dns.rdatatype.RRSIG],
+                   ref.authority, ref.additional)
+        if not got.answer:
+            return None
     # HINFO "RFC8482" ""
     if len(got.answer) == 1:
         k = got.answer[0][0]
@@ -513,8 +774,13 @@ def cross_zone(zones, owner, target):
     return zt is not None and zo != zt
 
 
-def cname_forms(spec, ref, zones, ask_ref):
-    """Acceptable views other than ref itself for alternative (b)."""
+def cname_forms(spec, ref, zones, ask_ref, signed=False):
+    """Acceptable views other than ref itself for alternative (b). Signed
+    mode: a stopped form keeps the RRSIGs of the CNAMEs it keeps and is not
+    offered when the kept part holds a wildcard expansion (its proof would
+    be in the authority section); a followed form takes the target's
+    authority section (with its proofs) and adds the reference's NSEC/NSEC3
+    records of the first zone."""
     if spec.qtype in (dns.rdatatype.CNAME, dns.rdatatype.ANY):
         return []
     qn = dns.name.from_text(spec.qname)
@@ -527,9 +793,18 @@ def cname_forms(spec, ref, zones, ask_ref):
         if cross_zone(zones, owner, target):
             keep = []
             for k, t in ref.answer:
+                if signed and k[2] == dns.rdatatype.RRSIG:
+                    continue    # added below, with the RRsets they cover
                 keep.append((k, t))
                 if k[2] == dns.rdatatype.CNAME and k[0] == owner.to_text().lower():
                     break
+            if signed:
+                owners = {(k[0], k[2]) for k, _ in keep}
+                sigs = [(k, t) for k, t in ref.answer if k[2] == dns.rdatatype.RRSIG
+                        and (k[0], k[4][1]) in owners]
+                if any(k[4][3] < len(dns.name.from_text(k[0])) - 1 for k, _ in sigs):
+                    continue    # a wildcard expansion: its proof is needed
+                keep += sigs
             forms.append(View(dns.rcode.NOERROR, dict(ref.flags), ref.edns, ref.do, keep, [], [],
                               note="accepted: chain stopped after the CNAME %s -> %s "
                                    "(RFC 6604 section 3)" % (owner, target)))
@@ -551,11 +826,19 @@ def cname_forms(spec, ref, zones, ask_ref):
         res = ask_ref(spec.with_name(target.to_text()))
         if not res.ok():
             break
-        tv = View.of(res.msg)
+        tv = View.of(res.msg, signed)
         flags = dict(cur.flags)
         flags["TC"] = cur.flags["TC"] or tv.flags["TC"]
+        auth = tv.authority
+        if signed:
+            zo = zones.zone_of(owner)
+            proofs = (dns.rdatatype.NSEC, dns.rdatatype.NSEC3)
+            auth = auth + [(k, t) for k, t in cur.authority
+                           if (k[2] in proofs or (k[2] == dns.rdatatype.RRSIG
+                                                  and k[4][1] in proofs))
+                           and zones.zone_of(dns.name.from_text(k[0])) == zo]
         nv = View(tv.rcode, flags, cur.edns, cur.do, cur.answer + tv.answer,
-                  tv.authority, tv.additional,
+                  auth, tv.additional,
                   note="accepted: chain followed from %s into the hosted zone %s "
                        "(RFC 1034 section 4.3.2 step 3a)" % (owner, zones.zone_of(target)))
         forms.append(nv)
@@ -594,6 +877,8 @@ def run_diff(args, specs):
 
     for spec in specs:
         desc = "%s (line %d)" % (spec.describe(), spec.lineno)
+        if args.label:
+            desc = "%s: %s" % (args.label, desc)
         if time.monotonic() > t_end:
             print("not ok %d - %s" % (n, desc))
             diag(["not asked: the time budget of %gs for all queries is used up" % args.deadline])
@@ -622,16 +907,25 @@ def run_diff(args, specs):
             consecutive_timeouts = 0
             problems.extend("%s: %s" % (tn, p) for p in sanity(got, gq))
         note = None
-        if not problems:
-            rv, gv = View.of(ref.msg), View.of(got.msg)
+        compare = not problems
+        if args.signed and compare:
+            # each response by itself, then (below) the two against each other
+            problems.extend("%s (reference): %s" % (rn, p) for p in signed_checks(ref, zones))
+            problems.extend("%s: %s" % (tn, p) for p in signed_checks(got, zones))
+        if compare:
+            rv, gv = View.of(ref.msg, args.signed), View.of(got.msg, args.signed)
             d = compare_views(rv, gv, rn, tn)
             if d:
-                note = any_alternative(spec, rv, gv, zones, d)
+                note = any_alternative(spec, rv, gv, zones, d, args.signed)
                 tried = []
                 if spec.qtype == dns.rdatatype.ANY:
                     tried.append("RFC 8482 ANY forms")
+                if note is None and args.signed:
+                    note = rrsig_alternative(spec, rv, gv, zones, rn, tn)
+                    if note is None and spec.qtype == dns.rdatatype.RRSIG:
+                        tried.append("the QTYPE=RRSIG form")
                 if note is None:
-                    forms = cname_forms(spec, rv, zones, ask_ref)
+                    forms = cname_forms(spec, rv, zones, ask_ref, args.signed)
                     if forms:
                         tried.append("%d CNAME-into-hosted-zone form(s)" % len(forms))
                     for form in forms:
@@ -683,6 +977,9 @@ def main():
     ap.add_argument("--deadline", type=float, default=45.0, help="seconds for all queries")
     ap.add_argument("--count", action="store_true", help="print the number of tests and exit")
     ap.add_argument("--show", metavar="ADDR@PORT", help="print one server's answers")
+    ap.add_argument("--label", default="", help="prefix of every TAP description")
+    ap.add_argument("--signed", action="store_true",
+                    help="signed zones: every query with DO, DNSSEC-aware comparison")
     args = ap.parse_args()
 
     specs = []
@@ -690,6 +987,10 @@ def main():
         specs.extend(read_queries(args.queries))
     for i, line in enumerate(args.query or [], 1):
         specs.extend(parse_query_line(line, base_options(), "--query %d" % i, 0))
+    if args.signed:
+        for spec in specs:
+            spec.edns = True
+            spec.do = True
     if args.count:
         print(len(specs))
         return 0
