@@ -216,7 +216,8 @@ _mustcheck_ int dns_control_request(const char *dir, const char *cmd, char *repl
 
 /* ---- configuration files ------------------------------------------------------ */
 
-/** One setting: \p section is "" at the top of the file, else "KIND NAME". */
+/** One setting: \p section is "" at the top of the file, else "KIND NAME";
+ * at a section header the callback gets \p key and \p val NULL. */
 typedef int (*dns_conf_fn_t)(const char *section, const char *key, char *val, void *arg,
                              char *why, size_t wl);
 

@@ -139,8 +139,15 @@ int dns_conf_parse(const char *path, bool must_exist, dns_conf_fn_t fn, void *ar
 			ret = DNS_ECONFIG;
 			break;
 		}
-		if (sr > 0)
+		if (sr > 0) {
+			char w[600] = "";
+			if (fn(section, NULL, NULL, arg, w, sizeof w) != 0) {
+				snprintf(err, errlen, "%s:%u: %s", path, lineno, w);
+				ret = DNS_ECONFIG;
+				break;
+			}
 			continue;
+		}
 		char *key = NULL, *val = NULL;
 		const char *why = NULL;
 		int r = line_split(line, &key, &val, &why);

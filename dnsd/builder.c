@@ -145,7 +145,7 @@ static void job_build(dns_state_txn_t *txn, job_t *j, const keymgr_policies_t *p
 		ret = zones_content_validate(&c);
 	uint8_t digest[32];
 	if (ret == 0)
-		ret = zones_content_digest(&c, digest);
+		ret = zones_content_digest(&c, j->policy, digest); /* signing on/off changes it too */
 	if (ret) {
 		dns_log_error("zone %s: cannot load from the state: %s%s%s", name, dns_strerror(ret),
 		              c.err[0] ? ": " : "", c.err);
@@ -180,8 +180,9 @@ static void job_build(dns_state_txn_t *txn, job_t *j, const keymgr_policies_t *p
 	if (ret == 0 && j->policy[0]) {
 		const keymgr_policy_t *p = keymgr_policy_find(ps, j->policy);
 		if (!p) {
-			dns_log_error("zone %s: DNSSEC policy '%s' is not in the configuration; keeping the "
-			              "version served before", name, j->policy);
+			dns_log_error("zone %s: DNSSEC policy '%s' is not in the configuration (add "
+			              "[policy %s] or change the zone's policy); %s", name, j->policy,
+			              j->policy, have ? "keeping the version served before" : "not served");
 			zones_content_deinit(&c);
 			return;
 		}

@@ -135,6 +135,8 @@ static int setting(const char *section, const char *key, char *val, void *arg, c
 		snprintf(why, wl, "unknown section [%s]", section);
 		return -1;
 	}
+	if (!key)
+		return 0;
 	if (!strcmp(key, "listen")) {
 		if (!ld->listen_reset) {
 			c->nlisten = 0; /* the file's addresses replace the defaults */

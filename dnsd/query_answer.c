@@ -379,8 +379,8 @@ static step_t node_answer(resp_t *r, const zones_czone_t *z, const zones_node_t 
 		return STEP_DONE;
 	}
 	if (r->qtype == ZONES_T_RRSIG) {
-		/* every RRSIG of the name (RFC 4035 3.1.5 leaves the choice; they are
-		 * stored by covered type, see zones_czone_build) */
+		/* every RRSIG of the name (they are stored by covered type, see
+		 * zones_czone_build); Knot answers one RRset's, RFC 8482 allows less */
 		bool any = false;
 		for (uint32_t i = 0; i < n->nrrset; i++) {
 			const zones_rrset_t *c = &z->rrsets[n->rrset + i];

@@ -137,7 +137,7 @@ _mustcheck_ int keymgr_policies_init(keymgr_policies_t *ps);
 void keymgr_policies_deinit(keymgr_policies_t *ps);
 /**
  * \brief Apply one "key value" of [policy NAME] (creating NAME from the
- * defaults on first use).  \retval 0, or -1 with \p why
+ * defaults on first use; \p key NULL only creates it).  \retval 0, or -1 with \p why
  */
 int keymgr_policy_setting(keymgr_policies_t *ps, const char *name, const char *key,
                           const char *val, char *why, size_t wl);
@@ -202,6 +202,9 @@ _mustcheck_ int keymgr_sigcache_foreach(const keymgr_sigcache_t *c,
                                         int (*fn)(const uint8_t *owner, uint16_t type,
                                                   const keymgr_sig_t *sig, void *arg),
                                         void *arg);
+/** \brief Drop the records signing makes (apex DNSKEY, RRSIG, NSEC, NSEC3,
+ * NSEC3PARAM) from \p c. \retval how many were dropped */
+size_t keymgr_content_strip(zones_content_t *c);
 /** \brief NSEC3 hash of a name (RFC 5155 5). \retval 20 (SHA-1 length) or DNS_ECRYPTO */
 int keymgr_nsec3_hash(const uint8_t *name, const uint8_t *salt, uint8_t saltlen,
                       uint16_t iterations, uint8_t out[20]);

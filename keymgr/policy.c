@@ -106,6 +106,8 @@ int keymgr_policy_setting(keymgr_policies_t *ps, const char *name, const char *k
 	uint32_t d;
 	unsigned long n;
 	char *end;
+	if (!key)
+		return 0; /* the section header alone: the policy exists, with the defaults */
 	if (!strcmp(key, "algorithm")) {
 		uint8_t a = keymgr_alg_parse(val);
 		if (!a) {
@@ -186,6 +188,16 @@ int keymgr_policies_check(const keymgr_policies_t *ps, char *why, size_t wl)
 		const keymgr_policy_t *p = &ps->p[i];
 		if (p->sig_validity < 3 * 3600) {
 			snprintf(why, wl, "policy %s: signature-validity must be at least 3h", p->name);
+			return -1;
+		}
+		if (p->nsec3_salt_len) {
+			snprintf(why, wl, "policy %s: nsec3-salt-length must be 0 (RFC 9276 3.1; a salt is "
+			         "not supported)", p->name);
+			return -1;
+		}
+		if (p->nsec3_opt_out) {
+			snprintf(why, wl, "policy %s: nsec3-opt-out is not supported (RFC 9276 3.1 advises "
+			         "against it)", p->name);
 			return -1;
 		}
 		if (p->sig_refresh + p->sig_jitter >= p->sig_validity) {

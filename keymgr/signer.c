@@ -82,9 +82,9 @@ static bool is_dnssec_generated(const zones_rr_t *rr, const uint8_t *apex)
 	return false;
 }
 
-static void strip(zones_content_t *c)
+size_t keymgr_content_strip(zones_content_t *c)
 {
-	size_t w = 0;
+	size_t w = 0, n = c->n;
 	for (size_t i = 0; i < c->n; i++) {
 		if (is_dnssec_generated(&c->rr[i], c->apex))
 			free(c->rr[i].owner);
@@ -92,6 +92,7 @@ static void strip(zones_content_t *c)
 			c->rr[w++] = c->rr[i];
 	}
 	c->n = w;
+	return n - w;
 }
 
 static bool key_active(const keymgr_key_t *k, uint32_t now)
@@ -344,7 +345,7 @@ static int zone_sign(zones_content_t *c, keymgr_key_t *keys, size_t nkeys, const
 	memset(stats, 0, sizeof *stats);
 	if (p->nsec3_salt_len)
 		return DNS_EINVAL; /* RFC 9276: no salt; a persistent salt is not kept yet */
-	strip(c);
+	keymgr_content_strip(c);
 	int ret = 0;
 	bool have_ksk = false, have_zsk = false;
 	for (size_t i = 0; i < nkeys; i++) {

@@ -29,10 +29,10 @@ static int keys_load(ctl_t *ctl, const char *zone, uint8_t apex[ZONES_NAME_MAX],
 	if (ret)
 		return ctl_fail("zone %s: %s", an, dns_strerror(ret));
 	if (*n == 0 && s.policy[0])
-		fprintf(stderr, "dnsctl: zone %s: no keys yet: dnsd makes them when it first signs "
-		                "the zone\n", an);
+		fprintf(stderr, "dnsctl: note: zone %s: no keys yet: dnsd makes them when it first "
+		                "signs the zone\n", an);
 	else if (*n == 0)
-		fprintf(stderr, "dnsctl: zone %s is not signed (--dnssec off)\n", an);
+		fprintf(stderr, "dnsctl: note: zone %s is not signed (--dnssec off)\n", an);
 	return 0;
 }
 
@@ -129,6 +129,10 @@ static int key_ds(ctl_t *ctl, int argc, char **argv)
 	const keymgr_policy_t *p = keymgr_policy_find(&ctl->policies, s.policy);
 	char an[1024];
 	zones_name_print(apex, an, sizeof an);
+	if (!s.policy[0]) {
+		keymgr_keys_free(keys, n);
+		return ctl_fail("zone %s is not signed (--dnssec off): no DS to give the parent", an);
+	}
 	json_t *arr = json_array();
 	int64_t now = (int64_t)time(NULL);
 	for (size_t i = 0; i < n; i++) {

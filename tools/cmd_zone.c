@@ -42,6 +42,18 @@ static int content_from_file(zones_content_t *c, const char *path)
 	return 0;
 }
 
+/* A signed zone's DNSSEC records are dnsd's to make: drop those in a file
+ * (an export imported again, a zone signed elsewhere). */
+static void strip_signed(zones_content_t *c, const char *policy, const char *path)
+{
+	if (!policy || !policy[0])
+		return;
+	size_t n = keymgr_content_strip(c);
+	if (n)
+		fprintf(stderr, "dnsctl: note: %s: %zu DNSSEC records ignored (dnsd signs this zone)\n",
+		        path, n);
+}
+
 /* A new zone without a file: SOA and NS pointing at ns1.<zone>, to be completed. */
 static int content_skeleton(zones_content_t *c)
 {
@@ -111,6 +123,8 @@ static int zone_add_batch(ctl_t *ctl, const char *list, const char *policy)
 		cs[n++] = c;
 		/* the content keeps a pointer to its source name for messages */
 		ret = content_from_file(c, file);
+		if (ret == 0)
+			strip_signed(c, policy, file);
 		c->source = NULL;
 	}
 	if (f != stdin)
@@ -175,6 +189,8 @@ static int zone_add(ctl_t *ctl, int argc, char **argv)
 	zones_content_t c;
 	zones_content_init(&c, apex);
 	int ret = file ? content_from_file(&c, file) : content_skeleton(&c);
+	if (ret == 0 && file)
+		strip_signed(&c, policy ? policy : "default", file);
 	dns_state_t *st;
 	if (ret == 0 && (ret = ctl_state(ctl, &st)) == 0) {
 		/* DESIGN.md 7: DNSSEC is on unless the operator says off */
@@ -209,6 +225,13 @@ static int zone_import(ctl_t *ctl, int argc, char **argv)
 	int ret = content_from_file(&c, argv[1]);
 	dns_state_t *st;
 	if (ret == 0 && (ret = ctl_state(ctl, &st)) == 0) {
+		dns_state_txn_t *txn;
+		zones_settings_t cur;
+		if (dns_state_read_begin(st, &txn) == 0) {
+			if (zones_store_settings_get(txn, apex, &cur) == 0)
+				strip_signed(&c, cur.policy, argv[1]);
+			dns_state_read_end(txn);
+		}
 		int e = zones_op_import(st, &c);
 		char an[1024];
 		zones_name_print(apex, an, sizeof an);
@@ -450,9 +473,9 @@ const ctl_cmd_t ctl_zone_cmds[] = {
 	  "  --file ZONEFILE   records to start with\n"
 	  "  --batch LIST      add many zones in one transaction, all or none: LIST (or - for\n"
 	  "                    standard input) has one \"NAME ZONEFILE\" per line\n"
-	  "  --dnssec POLICY   sign with POLICY: \"default\" (ECDSAP256SHA256, KSK+ZSK, NSEC3\n"
-	  "                    without iterations or salt) unless the config defines others;\n"
-	  "                    this is also what happens without --dnssec\n"
+	  "  --dnssec POLICY   sign with POLICY: the built-in \"default\" (ECDSAP256SHA256,\n"
+	  "                    KSK+ZSK, NSEC3 without iterations or salt) or a [policy NAME]\n"
+	  "                    of the config file; without --dnssec the zone uses \"default\"\n"
 	  "  --dnssec off      serve the zone unsigned" },
 	{ "zone", "import", zone_import, "NAME ZONEFILE",
 	  "Replace all static records of the existing zone NAME by those in ZONEFILE,\n"

@@ -124,11 +124,13 @@ static int config_setting(const char *section, const char *key, char *val, void 
 	char *state = ctl->cfg_state;
 	if (!strncmp(section, "policy ", 7))
 		return keymgr_policy_setting(&ctl->policies, section + 7, key, val, why, wl);
-	if (!section[0] && !strcmp(key, "state-dir") && !val[0]) {
+	if (!key || section[0])
+		return 0;
+	if (!strcmp(key, "state-dir") && !val[0]) {
 		snprintf(why, wl, "state-dir must not be empty");
 		return -1;
 	}
-	if (!section[0] && !strcmp(key, "state-dir"))
+	if (!strcmp(key, "state-dir"))
 		snprintf(state, 1024, "%s", val);
 	return 0;
 }
@@ -166,8 +168,13 @@ int main(int argc, char **argv)
 	if (keymgr_policies_init(&ctl.policies))
 		return ctl_fail("out of memory");
 	/* a command's --help works even with a broken config file */
-	if (dns_conf_parse(ctl.config, config_given, config_setting, &ctl, err, sizeof err) &&
-	    !ctl_wants_help(argc - optind, argv + optind))
+	char why[300];
+	int cret = dns_conf_parse(ctl.config, config_given, config_setting, &ctl, err, sizeof err);
+	if (cret == 0 && keymgr_policies_check(&ctl.policies, why, sizeof why)) {
+		snprintf(err, sizeof err, "%s: %s", ctl.config, why);
+		cret = DNS_ECONFIG;
+	}
+	if (cret && !ctl_wants_help(argc - optind, argv + optind))
 		return ctl_fail("%s", err);
 	if (state)
 		ctl.state_dir = state;

@@ -277,12 +277,14 @@ int zones_content_serial_set(zones_content_t *c, uint32_t serial)
 	return 0;
 }
 
-int zones_content_digest(const zones_content_t *c, uint8_t out[32])
+int zones_content_digest(const zones_content_t *c, const char *extra, uint8_t out[32])
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	if (!md)
 		return DNS_ENOMEM;
 	int ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	if (ok && extra)
+		ok = EVP_DigestUpdate(md, extra, strlen(extra) + 1);
 	for (size_t i = 0; ok && i < c->n; i++) {
 		const zones_rr_t *rr = &c->rr[i];
 		uint8_t hdr[8];

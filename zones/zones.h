@@ -172,8 +172,9 @@ _mustcheck_ int zones_store_served_get(dns_state_txn_t *txn, const uint8_t *apex
 _mustcheck_ int zones_store_served_put(dns_state_txn_t *txn, const uint8_t *apex,
                                        const zones_served_t *s);
 
-/** \brief SHA-256 over the sorted content, SOA serial excluded. */
-_mustcheck_ int zones_content_digest(const zones_content_t *c, uint8_t out[32]);
+/** \brief SHA-256 over the sorted content, SOA serial excluded, and \p extra
+ * (e.g. the DNSSEC policy: what is served changes with it), which may be NULL. */
+_mustcheck_ int zones_content_digest(const zones_content_t *c, const char *extra, uint8_t out[32]);
 /** \brief Set the serial of the apex SOA in \p c. \retval 0, DNS_ENOSOA */
 _mustcheck_ int zones_content_serial_set(zones_content_t *c, uint32_t serial);
 /** \brief Serial of the apex SOA. \retval 0, DNS_ENOSOA */

@@ -10,6 +10,8 @@ static char got[2048];
 static int collect(const char *section, const char *key, char *val, void *arg, char *why,
                    size_t wl)
 {
+	if (!key)
+		return 0; /* a section header */
 	if (!strcmp(key, "bad")) {
 		snprintf(why, wl, "bad is refused");
 		return -1;

@@ -80,9 +80,9 @@ int main(void)
 		       zones_name_cmp(c.rr[i].owner, d.rr[i].owner) == 0;
 	ok(same, "import -> export -> import keeps every RR");
 	uint8_t d1[32], d2[32];
-	(void)zones_content_digest(&c, d1);
+	(void)zones_content_digest(&c, NULL, d1);
 	(void)zones_content_serial_set(&d, 99);
-	(void)zones_content_digest(&d, d2);
+	(void)zones_content_digest(&d, NULL, d2);
 	ok(memcmp(d1, d2, 32) == 0, "digest ignores the serial");
 	zones_content_deinit(&c);
 	zones_content_deinit(&d);
