@@ -37,6 +37,13 @@ if grep -q "^unchanged: rrsets $n reused $n new 0$" "$DT_TMP/stats"; then dt_ok 
 else dt_not_ok "re-signing unchanged data reuses all signatures"; dt_diag "$DT_TMP/stats"; fi
 if grep -q "^one A added: rrsets $n reused $((n - 1)) new 1$" "$DT_TMP/stats"; then dt_ok "one changed RRset: one new signature"
 else dt_not_ok "one changed RRset: one new signature"; dt_diag "$DT_TMP/stats"; fi
-if ldns-verify-zone "$DT_TMP/r.zone" >"$DT_TMP/v" 2>&1; then dt_ok "the re-signed zone verifies"
+if grep -q "^6 days later: rrsets $n reused $n new 0$" "$DT_TMP/stats"; then dt_ok "6 days later (refresh at 7 of 14 days): nothing re-signed"
+else dt_not_ok "6 days later: nothing re-signed"; dt_diag "$DT_TMP/stats"; fi
+if grep -q "^8 days later: rrsets $n reused 0 new $n$" "$DT_TMP/stats"; then dt_ok "8 days later: every signature refreshed"
+else dt_not_ok "8 days later: every signature refreshed"; dt_diag "$DT_TMP/stats"; fi
+spread=$(awk '/^expirations spread over/{print $4}' "$DT_TMP/stats")
+if [ "${spread:-0}" -gt 3600 ] && [ "${spread:-0}" -le 86400 ]; then dt_ok "expirations spread by the jitter (${spread} s of at most 86400)"
+else dt_not_ok "expirations spread by the jitter"; dt_diag "$DT_TMP/stats"; fi
+if ldns-verify-zone -t +$((8 * 86400 + 60)) "$DT_TMP/r.zone" >"$DT_TMP/v" 2>&1; then dt_ok "the zone re-signed 8 days on verifies at that time"
 else dt_not_ok "the re-signed zone verifies"; dt_log_tail "$DT_TMP/v" 10; fi
 echo "1..$DT_TAPNUM"

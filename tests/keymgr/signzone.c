@@ -69,6 +69,25 @@ int main(int argc, char **argv)
 		if (keymgr_zone_sign(&c, keys, nk, p, now + 120, cache, &st))
 			return 1;
 		printf("one A added: rrsets %zu reused %zu new %zu\n", st.rrsets, st.reused, st.signed_new);
+		/* the clock moves on: 6 days in, nothing is due (refresh 7 of 14 days,
+		 * jitter 1); 8 days in, every signature is refreshed */
+		if (keymgr_zone_sign(&c, keys, nk, p, now + 6 * 86400, cache, &st))
+			return 1;
+		printf("6 days later: rrsets %zu reused %zu new %zu\n", st.rrsets, st.reused,
+		       st.signed_new);
+		if (keymgr_zone_sign(&c, keys, nk, p, now + 8 * 86400, cache, &st))
+			return 1;
+		printf("8 days later: rrsets %zu reused %zu new %zu\n", st.rrsets, st.reused,
+		       st.signed_new);
+		/* expirations spread over the jitter window (RRSIG expiration at RDATA 8) */
+		uint32_t lo = UINT32_MAX, hi = 0;
+		for (size_t i = 0; i < c.n; i++)
+			if (c.rr[i].type == ZONES_T_RRSIG && c.rr[i].rdlen > 12) {
+				uint32_t e = dns_get32(c.rr[i].rdata + 8);
+				lo = e < lo ? e : lo;
+				hi = e > hi ? e : hi;
+			}
+		printf("expirations spread over %u s\n", hi - lo);
 	}
 	FILE *f = fopen(argv[3], "w");
 	if (!f || zones_content_write(&c, f) || fclose(f))
