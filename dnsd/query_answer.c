@@ -176,14 +176,22 @@ static void denial_flush(resp_t *r, const zones_czone_t *z)
 			r->tc = true;
 			return;
 		}
+		if (!suffix && r->len >= 0x4000)
+			continue; /* no compression pointer could reach it (RFC 1035 4.1.4) */
 		uint16_t owner = suffix ? sname_suffix(r, n->labels) : (uint16_t)r->len;
 		uint8_t *p = r->buf + r->len;
 		memcpy(p, z->wire + n->name, rel);
 		dns_put16(p + rel, 0xc000 | (suffix ? owner : r->denied_apex[i]));
 		memcpy(p + rel + 2, z->wire + s->wire + 2, s->len - 2);
+		/* more than one RR (only in zones signed elsewhere): their owner
+		 * slots point to the owner just written */
+		for (size_t at = rel + 2 + 10 + dns_get16(p + rel + 2 + 8), k2 = 1; k2 < s->count; k2++) {
+			dns_put16(p + at, 0xc000 | owner);
+			at += 12u + dns_get16(p + at + 10);
+		}
 		r->len += rel + s->len;
 		r->counts[SEC_NS] += s->count;
-		if (owner < 0x4000 && s->sig != ZONES_NONE &&
+		if (s->sig != ZONES_NONE &&
 		    !rrset_put(r, z, &z->rrsets[s->sig], owner, r->denied_apex[i], SEC_NS)) {
 			r->tc = true;
 			return;
