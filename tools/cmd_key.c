@@ -6,11 +6,17 @@
 #include <time.h>
 #include "tools/ctl.h"
 
-static int keys_load(ctl_t *ctl, const char *zone, uint8_t apex[ZONES_NAME_MAX], keymgr_key_t **keys,
-                     size_t *n, zones_settings_t *sp)
+/* The one ZONE argument of "key VERB ZONE", and that zone's keys and settings. */
+static int keys_load(ctl_t *ctl, int argc, char **argv, const char *verb,
+                     uint8_t apex[ZONES_NAME_MAX], keymgr_key_t **keys, size_t *n,
+                     zones_settings_t *sp)
 {
+	*keys = NULL;
+	*n = 0;
+	if (argc != 1)
+		return ctl_fail("key %s: expected ZONE (see dnsctl key %s --help)", verb, verb);
 	dns_state_t *st;
-	if (ctl_zone_arg(zone, apex) || ctl_state_existing(ctl, &st))
+	if (ctl_zone_arg(argv[0], apex) || ctl_state_existing(ctl, &st))
 		return 1;
 	dns_state_txn_t *txn;
 	int ret = dns_state_read_begin(st, &txn);
@@ -70,13 +76,11 @@ static void timestr(int64_t t, char *out, size_t len)
 
 static int key_list(ctl_t *ctl, int argc, char **argv)
 {
-	if (argc != 1)
-		return ctl_fail("key list: expected ZONE");
 	uint8_t apex[ZONES_NAME_MAX];
-	keymgr_key_t *keys = NULL;
-	size_t n = 0;
+	keymgr_key_t *keys;
+	size_t n;
 	zones_settings_t s;
-	if (keys_load(ctl, argv[0], apex, &keys, &n, &s))
+	if (keys_load(ctl, argc, argv, "list", apex, &keys, &n, &s))
 		return 1;
 	static const char *ev[KEYMGR_T_COUNT] = { "generated", "published", "ready", "active",
 		                                  "retired", "dead", "removed", "revoked",
@@ -118,13 +122,11 @@ static int key_list(ctl_t *ctl, int argc, char **argv)
 
 static int key_ds(ctl_t *ctl, int argc, char **argv)
 {
-	if (argc != 1)
-		return ctl_fail("key ds: expected ZONE");
 	uint8_t apex[ZONES_NAME_MAX];
-	keymgr_key_t *keys = NULL;
-	size_t n = 0;
+	keymgr_key_t *keys;
+	size_t n;
 	zones_settings_t s;
-	if (keys_load(ctl, argv[0], apex, &keys, &n, &s))
+	if (keys_load(ctl, argc, argv, "ds", apex, &keys, &n, &s))
 		return 1;
 	const keymgr_policy_t *p = keymgr_policy_find(&ctl->policies, s.policy);
 	char an[1024];
