@@ -187,7 +187,12 @@ int dnsd_engine_answer(dnsd_engine_t *eng, const zones_snapshot_t *snap, const d
 		if (p)
 			(void)sections_parse(&r, eng->conf, m, len, p);
 	} else if (qname_parse(&r, m, len, &o) || o + 4 > len) {
+		/* a question we do not take (e.g. a compressed name): still find the
+		 * OPT, so the FORMERR carries one (RFC 6891 7) */
 		perr = -1;
+		size_t p = name_skip(m, len, 12);
+		if (p && p + 4 <= len)
+			(void)sections_parse(&r, eng->conf, m, len, p + 4);
 	} else {
 		r.qtype = dns_get16(m + o);
 		r.qclass = dns_get16(m + o + 2);

@@ -103,6 +103,14 @@ int main(void)
 	is_int(query("www.example.test.", 1, 5 << 11, -1), 4, "unknown opcode: NOTIMP");
 	is_int(query("www.example.test.", 1, 0, 1), 0, "EDNS version 1: header rcode 0");
 	ok(rlen > 11 && resp[rlen - 11 + 5] == 1, "BADVERS in the OPT extended rcode");
+	/* a compressed question name: FORMERR, with an OPT because the query had one */
+	uint8_t cq[40] = { 0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0xc0, 0x0c, 0, 1, 0, 1,
+		           0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0 };
+	dnsd_query_in_t cin = { .data = cq, .len = 29, .addrlen = 4 };
+	is_int(dnsd_engine_answer(&eng, snap, &cin, resp, sizeof resp, &rlen), DNSD_RESPOND,
+	       "compressed question name answered");
+	is_int(resp[3] & 0xf, 1, "... with FORMERR");
+	is_int(dns_get16(resp + 10), 1, "... and an OPT record (RFC 6891 7)");
 	uint8_t shortq[5] = { 1, 2, 3, 4, 5 };
 	dnsd_query_in_t in = { .data = shortq, .len = 5 };
 	is_int(dnsd_engine_answer(&eng, snap, &in, resp, sizeof resp, &rlen), DNSD_DROP,
