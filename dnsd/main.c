@@ -41,6 +41,7 @@ int main(int argc, char **argv)
 	unsigned nlisten = 0;
 	bool fg = false, verbose = false;
 	int c;
+	opterr = 0; /* our own one-line messages */
 	while ((c = getopt_long(argc, argv, "c:D:l:fvVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': config = optarg; break;
@@ -56,7 +57,13 @@ int main(int argc, char **argv)
 		case 'v': verbose = true; break;
 		case 'V': printf("dnsd %s\n", PACKAGE_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		default:
+			if (optopt && strchr("cDl", optopt))
+				fprintf(stderr, "dnsd: option -%c needs a value (see dnsd --help)\n", optopt);
+			else
+				fprintf(stderr, "dnsd: unknown option '%s' (see dnsd --help)\n",
+				        argv[optind - 1]);
+			return 2;
 		}
 	}
 	if (optind < argc) {
