@@ -331,13 +331,6 @@ static void rrset_digest(const keymgr_rrset_t *s, uint8_t out[16])
 	memcpy(out, full, 16);
 }
 
-typedef struct {
-	uint8_t *owner;
-	uint8_t *rdata;
-	uint16_t rdlen;
-	uint32_t ttl;
-} newsig_t;
-
 static int zone_sign(zones_content_t *c, keymgr_key_t *keys, size_t nkeys, const keymgr_policy_t *p,
                      uint32_t now, keymgr_sigcache_t *cache, keymgr_sign_stats_t *stats,
                      bool cache_only)
@@ -388,9 +381,9 @@ static int zone_sign(zones_content_t *c, keymgr_key_t *keys, size_t nkeys, const
 	if ((ret = owners_list(c, &o, &n)) != 0)
 		return ret;
 
-	/* RRSIGs: collected first, added after (adding reallocates c->rr) */
-	newsig_t *sigs = NULL;
-	size_t nsigs = 0, capsigs = 0;
+	/* RRSIGs go straight into the content: appended past the owners listed
+	 * (their owner names are separate allocations, so they stay put while
+	 * c->rr grows; RRset pointers into c->rr are taken afresh) */
 	for (size_t i = 0; i < n && ret == 0; i++) {
 		if (o[i].occluded)
 			continue; /* glue and data below a DNAME are not signed */
@@ -440,6 +433,7 @@ static int zone_sign(zones_content_t *c, keymgr_key_t *keys, size_t nkeys, const
 					if (p->sig_jitter && RAND_bytes((unsigned char *)&jitter, 4) == 1)
 						jitter %= p->sig_jitter;
 					uint32_t exp = now + p->sig_validity - jitter;
+					set.rr = &c->rr[k]; /* c->rr may have moved */
 					rl = keymgr_sign(key, c->apex, &set, now - p->sig_inception_offset, exp, rd,
 					                 sizeof rd);
 					if (rl < 0) {
@@ -462,37 +456,15 @@ static int zone_sign(zones_content_t *c, keymgr_key_t *keys, size_t nkeys, const
 						->used = true;
 					stats->signed_new++;
 				}
-				if (nsigs == capsigs) {
-					capsigs = capsigs ? capsigs * 2 : 1024;
-					newsig_t *x = realloc(sigs, capsigs * sizeof *x);
-					if (!x) {
-						ret = DNS_ENOMEM;
-						break;
-					}
-					sigs = x;
-				}
-				size_t ol = zones_name_len(o[i].name, ZONES_NAME_MAX);
-				uint8_t *mem = malloc(ol + (size_t)rl);
-				if (!mem) {
-					ret = DNS_ENOMEM;
-					break;
-				}
-				memcpy(mem, o[i].name, ol);
-				memcpy(mem + ol, rd, (size_t)rl);
 				/* RFC 4034 3: the RRSIG TTL is that of the RRset it covers */
-				sigs[nsigs++] = (newsig_t){ mem, mem + ol, (uint16_t)rl, set.ttl };
+				if ((ret = zones_content_add(c, o[i].name, ZONES_T_RRSIG, set.ttl, rd,
+				                             (uint16_t)rl, 0)) != 0)
+					break;
 			}
 			k = e;
 		}
 	}
 	free(o);
-	for (size_t i = 0; i < nsigs; i++) {
-		if (ret == 0)
-			ret = zones_content_add(c, sigs[i].owner, ZONES_T_RRSIG, sigs[i].ttl, sigs[i].rdata,
-			                        sigs[i].rdlen, 0);
-		free(sigs[i].owner);
-	}
-	free(sigs);
 	if (ret)
 		return ret;
 	zones_content_sort(c);
