@@ -32,7 +32,7 @@ static int load(const char *dir, zones_czone_t ***out, uint32_t *n)
 		zones_content_t c;
 		zones_content_init(&c, apex);
 		snprintf(path, sizeof path, "%s/zones/%s.zone", dir, name);
-		if (zones_content_read(&c, path) || zones_content_validate(&c)) {
+		if (zones_content_load(&c, path)) {
 			fprintf(stderr, "%s\n", c.err);
 			return -1;
 		}

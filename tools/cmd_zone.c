@@ -34,9 +34,7 @@ static int policy_arg(ctl_t *ctl, const char *v, const char **policy)
 
 static int content_from_file(zones_content_t *c, const char *path)
 {
-	int ret = zones_content_read(c, path);
-	if (ret == 0)
-		ret = zones_content_validate(c);
+	int ret = zones_content_load(c, path);
 	if (ret)
 		return ctl_fail("%s", c->err[0] ? c->err : dns_strerror(ret));
 	return 0;

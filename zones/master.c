@@ -265,3 +265,9 @@ int zones_content_write(const zones_content_t *c, FILE *out)
 	}
 	return ferror(out) ? -EIO : 0;
 }
+
+int zones_content_load(zones_content_t *c, const char *path)
+{
+	int ret = zones_content_read(c, path);
+	return ret ? ret : zones_content_validate(c);
+}

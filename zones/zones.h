@@ -130,6 +130,8 @@ _mustcheck_ int zones_rdata_parse(const uint8_t *apex, uint16_t type, const char
  * \retval 0, or DNS_EPARSE/DNS_ENAMELEN/... with c->err = "FILE:LINE: reason".
  */
 _mustcheck_ int zones_content_read(zones_content_t *c, const char *path);
+/** \brief zones_content_read then zones_content_validate: a file as a servable zone. */
+_mustcheck_ int zones_content_load(zones_content_t *c, const char *path);
 /** \brief Write \p c as a master file (apex SOA first, then canonical order). */
 _mustcheck_ int zones_content_write(const zones_content_t *c, FILE *out);
 

@@ -22,9 +22,7 @@ static zones_czone_t *compile(const char *apex_s, const char *text)
 	(void)zones_name_parse(apex_s, NULL, apex);
 	zones_content_t c;
 	zones_content_init(&c, apex);
-	int ret = zones_content_read(&c, path);
-	if (ret == 0)
-		ret = zones_content_validate(&c);
+	int ret = zones_content_load(&c, path);
 	zones_czone_t *z = NULL;
 	if (ret == 0)
 		ret = zones_czone_build(&c, 1, &z);

@@ -146,9 +146,7 @@ static void roundtrip_check(zones_content_t *c)
 	fclose(f);
 	zones_content_t back;
 	zones_content_init(&back, apex);
-	int ret = zones_content_read(&back, path2);
-	if (ret == 0)
-		ret = zones_content_validate(&back);
+	int ret = zones_content_load(&back, path2);
 	if (ret != 0) {
 		fprintf(stderr, "fuzz_zone: the export does not import again: %s %s\n",
 		        dns_strerror(ret), back.err);
@@ -176,9 +174,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fclose(f);
 	zones_content_t c;
 	zones_content_init(&c, apex);
-	int ret = zones_content_read(&c, path);
-	if (ret == 0)
-		ret = zones_content_validate(&c);
+	int ret = zones_content_load(&c, path);
 	zones_czone_t *z = NULL;
 	if (ret == 0)
 		ret = zones_czone_build(&c, 1, &z);

@@ -22,7 +22,7 @@ int main(int argc, char **argv)
 		return 2;
 	zones_content_t c;
 	zones_content_init(&c, apex);
-	if (zones_content_read(&c, argv[2]) || zones_content_validate(&c)) {
+	if (zones_content_load(&c, argv[2])) {
 		fprintf(stderr, "%s\n", c.err);
 		return 1;
 	}

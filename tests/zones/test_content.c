@@ -15,9 +15,7 @@ static int load(const char *text, zones_content_t *c)
 	uint8_t apex[ZONES_NAME_MAX];
 	(void)zones_name_parse("example.test.", NULL, apex);
 	zones_content_init(c, apex);
-	int ret = zones_content_read(c, path);
-	if (ret == 0)
-		ret = zones_content_validate(c);
+	int ret = zones_content_load(c, path);
 	return ret;
 }
 
