@@ -50,6 +50,10 @@ enum {
 	DNS_ESINGLETON = -1017, /*!< second RR of a singleton type (SOA, CNAME, DNAME) */
 	DNS_ETTL = -1018,       /*!< TTL out of range */
 	DNS_EAPEX = -1019,      /*!< record not allowed at or away from the apex */
+	DNS_ECONFLICT = -1020,  /*!< static and generated (mail) records collide */
+	DNS_ENOMAIL = -1021,    /*!< no such mail domain */
+	DNS_ENOHOST = -1022,    /*!< no such mail host */
+	DNS_EINUSE = -1023,     /*!< still used by something else */
 };
 
 /** \brief Describe any error code of the project (DNS_E*, negated errno, MDB_*). */
@@ -85,11 +89,13 @@ typedef enum {
 	DNS_DB_SERVED,   /*!< zone apex -> serial and content digest, written by dnsd only */
 	DNS_DB_KEYS,     /*!< zone apex | key id -> DNSSEC key with its timing events */
 	DNS_DB_SIGS,     /*!< zone apex | owner | type | alg | tag -> RRSIG, written by dnsd only */
+	DNS_DB_GENERATED,/*!< like records, for the records the mail core generates */
+	DNS_DB_MAIL,     /*!< mail domains, hosts and DKIM keys (mailcore) */
 	DNS_DB_COUNT
 } dns_db_t;
 
 /** Schema version this build writes and reads. */
-#define DNS_STATE_SCHEMA 1u
+#define DNS_STATE_SCHEMA 2u
 
 typedef struct dns_state dns_state_t;       /* opaque */
 typedef struct dns_state_txn dns_state_txn_t; /* opaque; one per thread at a time */

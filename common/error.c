@@ -27,6 +27,10 @@ const char *dns_strerror(int err)
 	case DNS_ESINGLETON: return "only one record of this type allowed at a name";
 	case DNS_ETTL: return "TTL out of range (RFC 2181 8)";
 	case DNS_EAPEX: return "record type not allowed at this name";
+	case DNS_ECONFLICT: return "conflicts with a record the mail configuration generates";
+	case DNS_ENOMAIL: return "no such mail domain";
+	case DNS_ENOHOST: return "no such mail host";
+	case DNS_EINUSE: return "still in use";
 	}
 	if (err <= MDB_KEYEXIST && err >= MDB_LAST_ERRCODE)
 		return mdb_strerror(err);

@@ -27,11 +27,14 @@ static const char *const db_names[DNS_DB_COUNT] = {
 	[DNS_DB_SERVED] = "served",
 	[DNS_DB_KEYS] = "keys",
 	[DNS_DB_SIGS] = "sigs",
+	[DNS_DB_GENERATED] = "generated",
+	[DNS_DB_MAIL] = "mail",
 };
 
 struct dns_state {
 	MDB_env *env;
 	MDB_dbi dbi[DNS_DB_COUNT];
+	unsigned missing;  /*!< bit per database absent from a read-only older state */
 	char dir[PATH_MAX];
 	bool readonly;
 };
@@ -88,7 +91,22 @@ static int schema_check(dns_state_t *st)
 		}
 		return mdb_txn_commit(txn);
 	}
-	if (ret == 0 && (v.mv_size != 4 || dns_get32(v.mv_data) != DNS_STATE_SCHEMA))
+	if (ret == 0 && v.mv_size == 4 && dns_get32(v.mv_data) == 1 && !st->readonly) {
+		/* schema 1 -> 2 only added databases, which dbis_open created:
+		 * mark the state so that an older binary refuses it rather than
+		 * serving zones without their generated records */
+		uint8_t ver[4];
+		dns_put32(ver, DNS_STATE_SCHEMA);
+		v.mv_size = 4;
+		v.mv_data = ver;
+		if ((ret = mdb_put(txn, st->dbi[DNS_DB_META], &k, &v, 0)) != 0) {
+			mdb_txn_abort(txn);
+			return ret;
+		}
+		return mdb_txn_commit(txn);
+	}
+	if (ret == 0 && (v.mv_size != 4 || (dns_get32(v.mv_data) != DNS_STATE_SCHEMA &&
+	                                     !(st->readonly && dns_get32(v.mv_data) == 1))))
 		ret = DNS_ESCHEMA;
 	mdb_txn_abort(txn);
 	return ret;
@@ -102,6 +120,11 @@ static int dbis_open(dns_state_t *st)
 		return ret;
 	for (int i = 0; i < DNS_DB_COUNT; i++) {
 		ret = mdb_dbi_open(txn, db_names[i], st->readonly ? 0 : MDB_CREATE, &st->dbi[i]);
+		if (ret == MDB_NOTFOUND && st->readonly && i >= DNS_DB_GENERATED) {
+			/* read-only view of a schema 1 state: these are empty */
+			st->missing |= 1u << i;
+			continue;
+		}
 		if (ret == MDB_NOTFOUND && st->readonly) {
 			/* an empty, never-written state: readers see no data */
 			mdb_txn_abort(txn);
@@ -248,6 +271,8 @@ int dns_state_get(dns_state_txn_t *txn, dns_db_t db, const void *key, size_t kle
                   const void **val, size_t *vlen)
 {
 	MDB_val k = { klen, (void *)key }, v;
+	if (txn->st->missing & (1u << db))
+		return DNS_ENOENT;
 	int ret = mdb_get(txn->txn, txn->st->dbi[db], &k, &v);
 	if (ret == MDB_NOTFOUND)
 		return DNS_ENOENT;
@@ -277,6 +302,8 @@ int dns_state_scan(dns_state_txn_t *txn, dns_db_t db, const void *prefix, size_t
                    void *arg)
 {
 	MDB_cursor *cur;
+	if (txn->st->missing & (1u << db))
+		return 0;
 	int ret = mdb_cursor_open(txn->txn, txn->st->dbi[db], &cur);
 	if (ret)
 		return ret;

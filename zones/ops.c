@@ -9,6 +9,19 @@
 #include <time.h>
 #include "zones/zones.h"
 
+static zones_hook_fn hook;
+static char op_err[512];
+
+void zones_hook_set(zones_hook_fn fn)
+{
+	hook = fn;
+}
+
+const char *zones_op_error(void)
+{
+	return op_err;
+}
+
 typedef struct {
 	const zones_content_t *c;
 	zones_content_t *const *many;
@@ -39,14 +52,16 @@ static int add_txn(dns_state_txn_t *txn, void *arg)
 	s.gen = zones_store_served_get(txn, op->c->apex, &sv) == 0 ? sv.gen + 1 : 1;
 	s.created = (int64_t)time(NULL);
 	snprintf(s.policy, sizeof s.policy, "%s", op->policy ? op->policy : "");
-	if ((ret = zones_store_settings_put(txn, op->c->apex, &s)) != 0)
+	if ((ret = zones_store_settings_put(txn, op->c->apex, &s)) != 0 ||
+	    (ret = zones_store_replace(txn, op->c)) != 0)
 		return ret;
-	return zones_store_replace(txn, op->c);
+	return hook ? hook(txn, op->c->apex, false, op_err, sizeof op_err) : 0;
 }
 
 int zones_op_add(dns_state_t *st, const zones_content_t *c, const char *policy)
 {
 	op_t op = { .c = c, .policy = policy };
+	op_err[0] = 0;
 	return dns_state_write(st, add_txn, &op);
 }
 
@@ -68,6 +83,7 @@ int zones_op_add_many(dns_state_t *st, zones_content_t *const *c, size_t n, cons
                       size_t *failed)
 {
 	op_t op = { .many = c, .nmany = n, .policy = policy };
+	op_err[0] = 0;
 	int ret = dns_state_write(st, add_many_txn, &op);
 	*failed = op.failed;
 	return ret;
@@ -77,7 +93,7 @@ static int import_txn(dns_state_txn_t *txn, void *arg)
 {
 	op_t *op = arg;
 	int ret = zones_store_touch(txn, op->c->apex);
-	if (ret)
+	if (ret || (ret = zones_gen_check_content(txn, op->c, op_err, sizeof op_err)) != 0)
 		return ret;
 	return zones_store_replace(txn, op->c);
 }
@@ -85,6 +101,7 @@ static int import_txn(dns_state_txn_t *txn, void *arg)
 int zones_op_import(dns_state_t *st, const zones_content_t *c)
 {
 	op_t op = { .c = c };
+	op_err[0] = 0;
 	return dns_state_write(st, import_txn, &op);
 }
 
@@ -109,12 +126,16 @@ int zones_op_policy_set(dns_state_t *st, const uint8_t *apex, const char *policy
 static int remove_txn(dns_state_txn_t *txn, void *arg)
 {
 	op_t *op = arg;
-	return zones_store_remove(txn, op->apex);
+	int ret = zones_store_remove(txn, op->apex);
+	if (ret)
+		return ret;
+	return hook ? hook(txn, op->apex, true, op_err, sizeof op_err) : 0;
 }
 
 int zones_op_remove(dns_state_t *st, const uint8_t *apex)
 {
 	op_t op = { .apex = apex };
+	op_err[0] = 0;
 	return dns_state_write(st, remove_txn, &op);
 }
 
@@ -156,7 +177,7 @@ static int record_add_txn(dns_state_txn_t *txn, void *arg)
 	zones_settings_t s;
 	int ret = zones_store_settings_get(txn, op->apex, &s);
 	if (ret == 0)
-		ret = zones_store_load(txn, op->apex, &c);
+		ret = zones_store_load_static(txn, op->apex, &c);
 	if (ret)
 		goto out;
 	const zones_rr_t *rr = op->rr;
@@ -176,6 +197,8 @@ static int record_add_txn(dns_state_txn_t *txn, void *arg)
 		goto out;
 	if (op->what == ZONES_UNCHANGED)
 		op->what = ZONES_TTL_CHANGED;
+	else if ((ret = zones_gen_check_static(txn, op->apex, rr, op->err, op->errlen)) != 0)
+		goto out;
 	else if ((ret = zones_content_add(&c, rr->owner, rr->type, rr->ttl, rr->rdata, rr->rdlen, 0)))
 		goto out;
 	if ((ret = zones_content_validate(&c)) != 0) {
@@ -214,7 +237,7 @@ static int record_del_txn(dns_state_txn_t *txn, void *arg)
 	zones_settings_t s;
 	int ret = zones_store_settings_get(txn, op->apex, &s);
 	if (ret == 0)
-		ret = zones_store_load(txn, op->apex, &c);
+		ret = zones_store_load_static(txn, op->apex, &c);
 	if (ret)
 		goto out;
 	size_t w = 0, removed = 0;

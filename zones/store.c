@@ -133,13 +133,40 @@ static int load_one(const uint8_t *k, size_t kl, const uint8_t *v, size_t vl, vo
 	return 0;
 }
 
-int zones_store_load(dns_state_txn_t *txn, const uint8_t *apex, zones_content_t *c)
+int zones_store_load_static(dns_state_txn_t *txn, const uint8_t *apex, zones_content_t *c)
 {
 	struct load_ctx lc = { c, zones_name_len(apex, ZONES_NAME_MAX) };
 	int ret = dns_state_scan(txn, DNS_DB_RECORDS, apex, lc.apexlen, load_one, &lc);
 	if (ret == 0)
 		zones_content_sort(c);
 	return ret;
+}
+
+int zones_store_load(dns_state_txn_t *txn, const uint8_t *apex, zones_content_t *c)
+{
+	struct load_ctx lc = { c, zones_name_len(apex, ZONES_NAME_MAX) };
+	int ret = dns_state_scan(txn, DNS_DB_RECORDS, apex, lc.apexlen, load_one, &lc);
+	if (ret == 0)
+		ret = zones_gen_load(txn, apex, c);
+	if (ret)
+		return ret;
+	zones_content_sort(c);
+	/* A static and a generated TXT RRset may meet at one name; RFC 2181 5.2
+	 * wants one TTL per RRset: the lower, so neither is cached too long. */
+	for (size_t i = 0; i < c->n;) {
+		size_t j = i + 1;
+		uint32_t ttl = c->rr[i].ttl;
+		while (j < c->n && c->rr[j].type == c->rr[i].type &&
+		       zones_name_cmp(c->rr[j].owner, c->rr[i].owner) == 0) {
+			if (c->rr[j].ttl < ttl)
+				ttl = c->rr[j].ttl;
+			j++;
+		}
+		for (size_t k = i; k < j; k++)
+			c->rr[k].ttl = ttl;
+		i = j;
+	}
+	return 0;
 }
 
 int zones_store_replace(dns_state_txn_t *txn, const zones_content_t *c)
@@ -186,6 +213,8 @@ int zones_store_remove(dns_state_txn_t *txn, const uint8_t *apex)
 	if (ret == DNS_ENOENT)
 		return DNS_ENOZONE;
 	if (ret)
+		return ret;
+	if ((ret = dns_state_del_prefix(txn, DNS_DB_GENERATED, apex, al)) != 0)
 		return ret;
 	return dns_state_del_prefix(txn, DNS_DB_RECORDS, apex, al);
 }

@@ -163,7 +163,10 @@ _mustcheck_ int zones_store_touch(dns_state_txn_t *txn, const uint8_t *apex);
 _mustcheck_ int zones_store_list(dns_state_txn_t *txn,
                                  int (*fn)(const uint8_t *apex, const zones_settings_t *s, void *arg),
                                  void *arg);
-/** \brief Load all records of \p apex into the empty content \p c. */
+/** \brief Load the static records of \p apex (as the operator gave them) into \p c. */
+_mustcheck_ int zones_store_load_static(dns_state_txn_t *txn, const uint8_t *apex,
+                                        zones_content_t *c);
+/** \brief Load all records of \p apex, static and generated, into the empty content \p c. */
 _mustcheck_ int zones_store_load(dns_state_txn_t *txn, const uint8_t *apex, zones_content_t *c);
 /** \brief Replace all records of the zone by \p c (sorted, validated). */
 _mustcheck_ int zones_store_replace(dns_state_txn_t *txn, const zones_content_t *c);
@@ -181,6 +184,57 @@ _mustcheck_ int zones_content_digest(const zones_content_t *c, const char *extra
 _mustcheck_ int zones_content_serial_set(zones_content_t *c, uint32_t serial);
 /** \brief Serial of the apex SOA. \retval 0, DNS_ENOSOA */
 int zones_content_serial_get(const zones_content_t *c, uint32_t *serial);
+
+/* ---- generated records (zones/generated.c) --------------------------------------
+ * The mail core's output, stored apart from the static records and merged
+ * with them by zones_store_load. */
+
+/** Which static records may share owner and type with a generated RRset. */
+enum {
+	ZONES_GEN_EXCLUSIVE = 0, /*!< none */
+	ZONES_GEN_SPF = 1,       /*!< TXT records that are not SPF (RFC 7208 3.2) */
+};
+
+/** Where a generated RR comes from: generated content's rr[i].line indexes an array of these. */
+typedef struct {
+	const char *src;  /*!< e.g. "SPF of mail domain example.com", for conflict messages */
+	uint8_t cls;      /*!< ZONES_GEN_* */
+} zones_gen_tag_t;
+
+/**
+ * \brief Make \p g (owners inside \p apex; rr[].line indexes \p tags) the
+ * generated records of the zone, inside a write transaction.
+ * Refuses collisions with static records or between two sources with
+ * DNS_ECONFLICT and one line in \p err naming both. \p *changed says whether
+ * the stored set differs (the caller then bumps the zone's generation).
+ * Sorts \p g. \retval 0, DNS_ECONFLICT, DNS_EOUTOFZONE, DNS_ENOMEM, MDB_*
+ */
+_mustcheck_ int zones_gen_replace(dns_state_txn_t *txn, const uint8_t *apex, zones_content_t *g,
+                                  const zones_gen_tag_t *tags, bool *changed, char *err,
+                                  size_t errlen);
+/** \brief Append the generated records of \p apex to \p c (unsorted). */
+_mustcheck_ int zones_gen_load(dns_state_txn_t *txn, const uint8_t *apex, zones_content_t *c);
+/** \brief May the static RR \p rr join zone \p apex? \retval 0, DNS_ECONFLICT (+ err), MDB_* */
+_mustcheck_ int zones_gen_check_static(dns_state_txn_t *txn, const uint8_t *apex,
+                                       const zones_rr_t *rr, char *err, size_t errlen);
+/** \brief Append the RRs (static and generated) of \p owner / \p type in zone \p apex to \p out. */
+_mustcheck_ int zones_lookup(dns_state_txn_t *txn, const uint8_t *apex, const uint8_t *owner,
+                             uint16_t type, zones_content_t *out);
+/** \brief zones_gen_check_static for every RR of \p c. */
+_mustcheck_ int zones_gen_check_content(dns_state_txn_t *txn, const zones_content_t *c, char *err,
+                                        size_t errlen);
+
+/**
+ * Called inside the write transaction of every zone add and remove, after the
+ * change, so that the mail core can move its records into (or out of) the
+ * zone. A non-zero return aborts the change; \p err then says why.
+ * dnsctl installs the mail core's; without one, zones know nothing of mail.
+ */
+typedef int (*zones_hook_fn)(dns_state_txn_t *txn, const uint8_t *apex, bool removed, char *err,
+                             size_t errlen);
+void zones_hook_set(zones_hook_fn fn);
+/** \brief One line explaining the last failed zones_op_* call, or "". */
+const char *zones_op_error(void);
 
 /* ---- compiled zones: what the query engine reads ------------------------------- */
 
