@@ -215,7 +215,7 @@ int mailcore_check(dns_state_t *st, const uint8_t *domain, const mailcore_server
 		return ret;
 	mailcore_domain_t d;
 	zones_content_t exp;
-	mc_tags_t tags = { 0 };
+	mailcore_tags_t tags = { 0 };
 	uint8_t apex[ZONES_NAME_MAX];
 	char nm[1024];
 	zones_content_init(&exp, (const uint8_t *)"");
@@ -228,7 +228,7 @@ int mailcore_check(dns_state_t *st, const uint8_t *domain, const mailcore_server
 		snprintf(err, errlen, "mail domain %s is not in any hosted zone", mc_name(domain, nm));
 		goto out;
 	}
-	if ((ret = mc_render_expected(txn, &d, &exp, &tags, err, errlen)) != 0)
+	if ((ret = mailcore_render_domain(txn, &d, &exp, &tags, err, errlen)) != 0)
 		goto out;
 	zones_content_sort(&exp);
 
@@ -287,8 +287,8 @@ int mailcore_check(dns_state_t *st, const uint8_t *domain, const mailcore_server
 		i = j;
 	}
 	check_keys(rep, txn, &d);
-	mc_hosts_t hs;
-	if (mc_hosts_load(txn, &hs) == 0) {
+	mailcore_hosts_t hs;
+	if (mailcore_hosts_load(txn, &hs) == 0) {
 		const mailcore_host_t *mx[MAILCORE_MAX_MX];
 		size_t n = mailcore_domain_mx(&d, hs.h, hs.n, mx);
 		for (size_t i = 0; i < n; i++)
@@ -310,12 +310,12 @@ int mailcore_check(dns_state_t *st, const uint8_t *domain, const mailcore_server
 				    "(RFC 7208 4.6.4)", lookups);
 		}
 		free(sc);
-		mc_hosts_free(&hs);
+		mailcore_hosts_free(&hs);
 	}
 out:
 	dns_state_read_end(txn);
 	zones_content_deinit(&exp);
-	mc_tags_free(&tags);
+	mailcore_tags_free(&tags);
 	if (ret && !err[0])
 		snprintf(err, errlen, "%s", dns_strerror(ret));
 	return ret;

@@ -173,6 +173,29 @@ int mailcore_sts_policy(const mailcore_domain_t *d, const mailcore_host_t *hosts
 size_t mailcore_domain_mx(const mailcore_domain_t *d, const mailcore_host_t *all, size_t nall,
                           const mailcore_host_t **out);
 
+/** All mail hosts, loaded once per operation. */
+typedef struct {
+	mailcore_host_t *h;
+	size_t n, cap;
+} mailcore_hosts_t;
+
+int mailcore_hosts_load(dns_state_txn_t *txn, mailcore_hosts_t *hs);
+void mailcore_hosts_free(mailcore_hosts_t *hs);
+
+/** \brief Domain part of "mailto:user@domain" / "user@domain" into \p out (wire), 0 if found. */
+int mailcore_addr_domain(const char *addr, uint8_t out[ZONES_NAME_MAX]);
+
+typedef struct {
+	zones_gen_tag_t *tags;
+	size_t n;
+} mailcore_tags_t;
+
+/** \brief Every record the domain and its MX hosts generate into hosted zones
+ * (rr[].line indexes \p tags): what dnsctl check expects servers to serve. */
+int mailcore_render_domain(dns_state_txn_t *txn, const mailcore_domain_t *d, zones_content_t *out,
+                       mailcore_tags_t *tags, char *err, size_t errlen);
+void mailcore_tags_free(mailcore_tags_t *t);
+
 /* ---- TLS certificates (DANE, RFC 7671 / RFC 6698 3 1 1) ------------------ */
 
 /** \brief SHA-256 of the SubjectPublicKeyInfo of the first certificate in the PEM file

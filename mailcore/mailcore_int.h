@@ -10,14 +10,6 @@ int mc_host_del(dns_state_txn_t *txn, const uint8_t *name);
 int mc_keys_create(dns_state_txn_t *txn, const mailcore_domain_t *d, const mailcore_key_t *have,
                    size_t nhave, uint8_t mask, int64_t now);
 
-/** All mail hosts, loaded once per operation. */
-typedef struct {
-	mailcore_host_t *h;
-	size_t n, cap;
-} mc_hosts_t;
-
-int mc_hosts_load(dns_state_txn_t *txn, mc_hosts_t *hs);
-void mc_hosts_free(mc_hosts_t *hs);
 
 /** \brief Print a wire name absolute, with its final dot. */
 static inline const char *mc_name(const uint8_t *name, char buf[1024])
@@ -26,8 +18,6 @@ static inline const char *mc_name(const uint8_t *name, char buf[1024])
 	return buf;
 }
 
-/** \brief Domain part of "mailto:user@domain" / "user@domain" into \p out (wire), 0 if found. */
-int mc_addr_domain(const char *addr, uint8_t out[ZONES_NAME_MAX]);
 
 /** \brief Base64 of \p len bytes (no line breaks) into \p out. */
 size_t mc_base64(const uint8_t *in, size_t len, char *out, size_t outlen);
@@ -49,13 +39,3 @@ typedef struct {
 	char txt[4200];
 } mc_spf_ctx_t;
 
-typedef struct {
-	zones_gen_tag_t *tags;
-	size_t n;
-} mc_tags_t;
-
-/** \brief Every record the domain and its MX hosts generate into hosted zones
- * (rr[].line indexes \p tags): what dnsctl check expects servers to serve. */
-int mc_render_expected(dns_state_txn_t *txn, const mailcore_domain_t *d, zones_content_t *out,
-                       mc_tags_t *tags, char *err, size_t errlen);
-void mc_tags_free(mc_tags_t *t);

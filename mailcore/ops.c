@@ -84,7 +84,7 @@ static int tlist_reports(dns_state_txn_t *txn, tlist_t *tl, const char *list)
 		snprintf(one, sizeof one, "%.*s", (int)len, p);
 		p += len + (p[len] == ',');
 		uint8_t rd[ZONES_NAME_MAX];
-		int ret = mc_addr_domain(one, rd) == 0 ? tlist_zone_of(txn, tl, rd) : 0;
+		int ret = mailcore_addr_domain(one, rd) == 0 ? tlist_zone_of(txn, tl, rd) : 0;
 		if (ret < 0)
 			return ret;
 	}
@@ -379,8 +379,8 @@ int mailcore_op_dkim_rotate(dns_state_t *st, const uint8_t *domain, char *err, s
 static int refresh_txn(dns_state_txn_t *txn, void *arg)
 {
 	op_ctx_t *o = arg;
-	mc_hosts_t hs;
-	int ret = mc_hosts_load(txn, &hs);
+	mailcore_hosts_t hs;
+	int ret = mailcore_hosts_load(txn, &hs);
 	for (size_t i = 0; i < hs.n && ret == 0; i++) {
 		mailcore_host_t *h = &hs.h[i];
 		bool changed = false;
@@ -399,7 +399,7 @@ static int refresh_txn(dns_state_txn_t *txn, void *arg)
 		if (ret == 0 && changed)
 			ret = mailcore_host_put(txn, h);
 	}
-	mc_hosts_free(&hs);
+	mailcore_hosts_free(&hs);
 	/* TLSA records of every zone: cheap, and a sync writes only what differs */
 	return ret ? ret : mailcore_sync(txn, NULL, 0, o->err, o->errlen);
 }

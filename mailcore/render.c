@@ -54,7 +54,7 @@ int mc_txt_join(const uint8_t *rd, size_t len, char *out, size_t outlen)
 	return (int)o;
 }
 
-int mc_addr_domain(const char *addr, uint8_t out[ZONES_NAME_MAX])
+int mailcore_addr_domain(const char *addr, uint8_t out[ZONES_NAME_MAX])
 {
 	const char *at = strrchr(addr, '@');
 	if (!at || !at[1])
@@ -66,9 +66,10 @@ int mc_addr_domain(const char *addr, uint8_t out[ZONES_NAME_MAX])
 	memcpy(dom, at + 1, n);
 	dom[n] = 0;
 	int ret = zones_name_parse(dom, NULL, out);
-	if (ret == 0)
-		zones_name_lower(out);
-	return ret;
+	if (ret < 0)
+		return ret;
+	zones_name_lower(out);
+	return 0;
 }
 
 int mc_key_owner(const mailcore_key_t *k, uint8_t out[ZONES_NAME_MAX])
@@ -77,16 +78,17 @@ int mc_key_owner(const mailcore_key_t *k, uint8_t out[ZONES_NAME_MAX])
 	zones_name_print(k->domain, dom, sizeof dom);
 	snprintf(sel, sizeof sel, "%s._domainkey.%s", k->selector, dom);
 	int ret = zones_name_parse(sel, NULL, out);
-	if (ret == 0)
-		zones_name_lower(out);
-	return ret;
+	if (ret < 0)
+		return ret;
+	zones_name_lower(out);
+	return 0;
 }
 
 /* ---- host list -------------------------------------------------------------- */
 
 static int host_collect(const mailcore_host_t *h, void *arg)
 {
-	mc_hosts_t *hs = arg;
+	mailcore_hosts_t *hs = arg;
 	if (hs->n == hs->cap) {
 		size_t nc = hs->cap ? 2 * hs->cap : 16;
 		mailcore_host_t *nh = realloc(hs->h, nc * sizeof *nh);
@@ -99,13 +101,13 @@ static int host_collect(const mailcore_host_t *h, void *arg)
 	return 0;
 }
 
-int mc_hosts_load(dns_state_txn_t *txn, mc_hosts_t *hs)
+int mailcore_hosts_load(dns_state_txn_t *txn, mailcore_hosts_t *hs)
 {
 	memset(hs, 0, sizeof *hs);
 	return mailcore_host_each(txn, host_collect, hs);
 }
 
-void mc_hosts_free(mc_hosts_t *hs)
+void mailcore_hosts_free(mailcore_hosts_t *hs)
 {
 	free(hs->h);
 	memset(hs, 0, sizeof *hs);
@@ -214,7 +216,7 @@ typedef struct {
 	bool all;             /* every zone is a target */
 	zones_gen_tag_t *tags;
 	size_t ntags, captags;
-	mc_hosts_t hosts;
+	mailcore_hosts_t hosts;
 	char *err;
 	size_t errlen;
 	/* domains rendered, for the SPF check after writing */
@@ -222,7 +224,7 @@ typedef struct {
 	size_t nanc;
 	uint8_t (*spf_domains)[ZONES_NAME_MAX];
 	size_t nspf, capspf;
-	zones_content_t *collect; /* mc_render_expected: every hosted record goes here */
+	zones_content_t *collect; /* mailcore_render_domain: every hosted record goes here */
 } render_t;
 
 static int apex_cmp(const void *a, const void *b)
@@ -329,9 +331,10 @@ static int below(const char *label, const uint8_t *name, uint8_t out[ZONES_NAME_
 	char nm[1024], full[1400];
 	snprintf(full, sizeof full, "%s.%s", label, mc_name(name, nm));
 	int ret = zones_name_parse(full, NULL, out);
-	if (ret == 0)
-		zones_name_lower(out);
-	return ret;
+	if (ret < 0)
+		return ret;
+	zones_name_lower(out);
+	return 0;
 }
 
 /* ---- what a domain generates ----------------------------------------------------- */
@@ -388,7 +391,7 @@ static int render_domain(render_t *r, const mailcore_domain_t *d)
 			snprintf(one, sizeof one, "%.*s", (int)n, p);
 			p += n + (p[n] == ',');
 			uint8_t rd[ZONES_NAME_MAX];
-			if (mc_addr_domain(one, rd) != 0 || zones_name_is_sub(rd, d->name))
+			if (mailcore_addr_domain(one, rd) != 0 || zones_name_is_sub(rd, d->name))
 				continue;
 			bool dup = false;
 			for (size_t k = 0; k < nseen; k++)
@@ -400,7 +403,7 @@ static int render_domain(render_t *r, const mailcore_domain_t *d)
 			snprintf(full, sizeof full, "%s_report._dmarc.%s", mc_name(d->name, dn),
 			         mc_name(rd, nm));
 			uint8_t auth[ZONES_NAME_MAX];
-			if (zones_name_parse(full, NULL, auth) != 0)
+			if (zones_name_parse(full, NULL, auth) < 0)
 				continue; /* too long a name: cannot be authorised this way */
 			zones_name_lower(auth);
 			if ((tag = tag_add(r, ZONES_GEN_EXCLUSIVE,
@@ -575,7 +578,7 @@ static bool domain_relevant(render_t *r, const mailcore_domain_t *d)
 			snprintf(one, sizeof one, "%.*s", (int)n, p);
 			p += n + (p[n] == ',');
 			uint8_t rd[ZONES_NAME_MAX];
-			if (mc_addr_domain(one, rd) == 0 && mailcore_zone_of(r->txn, rd, apex) == 0 &&
+			if (mailcore_addr_domain(one, rd) == 0 && mailcore_zone_of(r->txn, rd, apex) == 0 &&
 			    target_find(r, apex))
 				return true;
 		}
@@ -685,7 +688,7 @@ int mailcore_sync(dns_state_txn_t *txn, const uint8_t *const *apexes, size_t n, 
                   size_t errlen)
 {
 	render_t r = { .txn = txn, .all = n == 0, .err = err, .errlen = errlen };
-	int ret = mc_hosts_load(txn, &r.hosts);
+	int ret = mailcore_hosts_load(txn, &r.hosts);
 	if (ret == 0 && n == 0)
 		ret = zones_store_list(txn, list_zone, &r);
 	for (size_t i = 0; i < n && ret == 0; i++)
@@ -726,17 +729,17 @@ int mailcore_sync(dns_state_txn_t *txn, const uint8_t *const *apexes, size_t n, 
 	free(r.t);
 	free(r.spf_domains);
 	free(r.anc);
-	mc_hosts_free(&r.hosts);
+	mailcore_hosts_free(&r.hosts);
 	if (ret && !err[0])
 		snprintf(err, errlen, "%s", dns_strerror(ret));
 	return ret;
 }
 
-int mc_render_expected(dns_state_txn_t *txn, const mailcore_domain_t *d, zones_content_t *out,
-                       mc_tags_t *tags, char *err, size_t errlen)
+int mailcore_render_domain(dns_state_txn_t *txn, const mailcore_domain_t *d, zones_content_t *out,
+                       mailcore_tags_t *tags, char *err, size_t errlen)
 {
 	render_t r = { .txn = txn, .err = err, .errlen = errlen, .collect = out };
-	int ret = mc_hosts_load(txn, &r.hosts);
+	int ret = mailcore_hosts_load(txn, &r.hosts);
 	if (ret == 0)
 		ret = render_domain(&r, d);
 	/* and the hosts it uses as MX: addresses, HELO SPF, TLSA */
@@ -744,13 +747,13 @@ int mc_render_expected(dns_state_txn_t *txn, const mailcore_domain_t *d, zones_c
 	size_t n = mailcore_domain_mx(d, r.hosts.h, r.hosts.n, mx);
 	for (size_t i = 0; i < n && ret == 0; i++)
 		ret = render_host(&r, mx[i]);
-	mc_hosts_free(&r.hosts);
+	mailcore_hosts_free(&r.hosts);
 	tags->tags = r.tags;
 	tags->n = r.ntags;
 	return ret;
 }
 
-void mc_tags_free(mc_tags_t *t)
+void mailcore_tags_free(mailcore_tags_t *t)
 {
 	for (size_t i = 0; i < t->n; i++)
 		free((char *)t->tags[i].src);

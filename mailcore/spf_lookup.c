@@ -16,7 +16,7 @@ mailcore_spf_found_t mc_spf_lookup(const char *name, int type, const char **txt,
 	if (txt)
 		*txt = NULL;
 	*count = 0;
-	if (zones_name_parse(name, NULL, owner) != 0)
+	if (zones_name_parse(name, NULL, owner) < 0)
 		return MAILCORE_SPF_FOREIGN;
 	zones_name_lower(owner);
 	if (mailcore_zone_of(sc->txn, owner, apex) != 0)

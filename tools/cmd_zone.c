@@ -9,15 +9,6 @@
 #include "tools/ctl.h"
 
 /* "--opt VALUE": \retval the value, or NULL after saying what is missing */
-static const char *opt_value(int argc, char **argv, int *i, const char *cmd)
-{
-	if (*i + 1 >= argc) {
-		ctl_fail("%s: option %s needs a value (see dnsctl %s --help)", cmd, argv[*i], cmd);
-		return NULL;
-	}
-	return argv[++*i];
-}
-
 /* --dnssec: "off", or a policy: the built-in "default" or a [policy NAME] of the config */
 static int policy_arg(ctl_t *ctl, const char *v, const char **policy)
 {
@@ -136,7 +127,8 @@ static int zone_add_batch(ctl_t *ctl, const char *list, const char *policy)
 			zones_name_print(cs[failed]->apex, an, sizeof an);
 			ret = ctl_fail("zone %s already exists; no zone of %s was added", an, list);
 		} else if (e) {
-			ret = ctl_fail("%s: %s; no zone was added", list, dns_strerror(e));
+			ret = ctl_fail("%s: %s; no zone was added", list,
+			               zones_op_error()[0] ? zones_op_error() : dns_strerror(e));
 		} else {
 			ctl_notify(ctl);
 			if (ctl->json)
@@ -158,13 +150,13 @@ static int zone_add(ctl_t *ctl, int argc, char **argv)
 	const char *file = NULL, *policy = NULL, *name = NULL, *batch = NULL;
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--file")) {
-			if (!(file = opt_value(argc, argv, &i, "zone add")))
+			if (!(file = ctl_opt_value(argc, argv, &i, "zone add")))
 				return 1;
 		} else if (!strcmp(argv[i], "--batch")) {
-			if (!(batch = opt_value(argc, argv, &i, "zone add")))
+			if (!(batch = ctl_opt_value(argc, argv, &i, "zone add")))
 				return 1;
 		} else if (!strcmp(argv[i], "--dnssec")) {
-			const char *v = opt_value(argc, argv, &i, "zone add");
+			const char *v = ctl_opt_value(argc, argv, &i, "zone add");
 			if (!v || policy_arg(ctl, v, &policy))
 				return 1;
 		} else if (argv[i][0] == '-' && argv[i][1])
@@ -198,7 +190,8 @@ static int zone_add(ctl_t *ctl, int argc, char **argv)
 		if (e == DNS_EDUPZONE) {
 			ret = ctl_fail("zone %s already exists (use zone import to replace its records)", an);
 		} else if (e) {
-			ret = ctl_fail("zone %s: %s", an, dns_strerror(e));
+			ret = ctl_fail("zone %s: %s", an, zones_op_error()[0] ? zones_op_error()
+			                                                   : dns_strerror(e));
 		} else {
 			ctl_notify(ctl);
 			if (ctl->json)
@@ -236,7 +229,8 @@ static int zone_import(ctl_t *ctl, int argc, char **argv)
 		if (e == DNS_ENOZONE)
 			ret = ctl_fail("zone %s does not exist (use zone add)", an);
 		else if (e)
-			ret = ctl_fail("zone %s: %s", an, dns_strerror(e));
+			ret = ctl_fail("zone %s: %s", an, zones_op_error()[0] ? zones_op_error()
+			                                                  : dns_strerror(e));
 		else {
 			ctl_notify(ctl);
 			if (ctl->json)
@@ -254,7 +248,7 @@ static int zone_set(ctl_t *ctl, int argc, char **argv)
 	const char *policy = NULL, *name = NULL;
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--dnssec")) {
-			const char *v = opt_value(argc, argv, &i, "zone set");
+			const char *v = ctl_opt_value(argc, argv, &i, "zone set");
 			if (!v || policy_arg(ctl, v, &policy))
 				return 1;
 		} else if (argv[i][0] == '-')
@@ -375,7 +369,7 @@ static int zone_export(ctl_t *ctl, int argc, char **argv)
 	const char *out = NULL, *name = NULL;
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "-o")) {
-			if (!(out = opt_value(argc, argv, &i, "zone export")))
+			if (!(out = ctl_opt_value(argc, argv, &i, "zone export")))
 				return 1;
 		} else if (argv[i][0] == '-')
 			return ctl_fail("zone export: unknown option '%s'", argv[i]);
@@ -456,6 +450,8 @@ static int zone_remove(ctl_t *ctl, int argc, char **argv)
 	zones_name_print(apex, an, sizeof an);
 	if (e == DNS_ENOZONE)
 		return ctl_fail("zone %s does not exist", an);
+	if (e && zones_op_error()[0])
+		return ctl_fail("%s", zones_op_error());
 	if (e)
 		return ctl_fail("zone %s: %s", an, dns_strerror(e));
 	ctl_notify(ctl);

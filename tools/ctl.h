@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 #include "keymgr/keymgr.h"
+#include "mailcore/mailcore.h"
 
 typedef struct {
 	const char *config;
@@ -12,6 +13,9 @@ typedef struct {
 	dns_state_t *st; /* opened on first use by ctl_state() */
 	char cfg_state[1024];        /* state-dir from the config file */
 	keymgr_policies_t policies;  /* "default" and the config's [policy NAME] */
+	char listen[80];             /* the config's first listen address (dnsctl check) */
+	mailcore_server_t secondary[16]; /* the config's secondaries */
+	size_t nsecondary;
 } ctl_t;
 
 typedef struct {
@@ -25,6 +29,11 @@ extern const ctl_cmd_t ctl_zone_cmds[];
 extern const ctl_cmd_t ctl_record_cmds[];
 extern const ctl_cmd_t ctl_server_cmds[];
 extern const ctl_cmd_t ctl_key_cmds[];
+extern const ctl_cmd_t ctl_mail_cmds[];
+extern const ctl_cmd_t ctl_check_cmds[];
+
+/** The value of option argv[*i] (advancing *i), or NULL after printing why. */
+const char *ctl_opt_value(int argc, char **argv, int *i, const char *cmd);
 
 /** Tell a running dnsd the state changed; returns once it serves the change. */
 void ctl_notify(ctl_t *ctl);

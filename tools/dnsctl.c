@@ -10,7 +10,17 @@
 #include "tools/ctl.h"
 
 static const ctl_cmd_t *const tables[] = { ctl_zone_cmds, ctl_record_cmds, ctl_key_cmds,
-	                                           ctl_server_cmds, NULL };
+	                                           ctl_mail_cmds, ctl_check_cmds, ctl_server_cmds,
+	                                           NULL };
+
+const char *ctl_opt_value(int argc, char **argv, int *i, const char *cmd)
+{
+	if (*i + 1 >= argc) {
+		ctl_fail("%s: option %s needs a value (see dnsctl %s --help)", cmd, argv[*i], cmd);
+		return NULL;
+	}
+	return argv[++*i];
+}
 
 int ctl_fail(const char *fmt, ...)
 {
@@ -98,6 +108,19 @@ void ctl_notify(ctl_t *ctl)
 		fprintf(stderr, "dnsctl: warning: dnsd: %s\n", reply);
 }
 
+/* How many words of argv spell \p verb ("host add" is two), 0 if they do not. */
+static int verb_match(const char *verb, char **argv, int argc)
+{
+	int words = 0;
+	for (const char *p = verb; *p; words++) {
+		size_t n = strcspn(p, " ");
+		if (words >= argc || strlen(argv[words]) != n || strncmp(argv[words], p, n))
+			return 0;
+		p += n + (p[n] == ' ');
+	}
+	return words;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: dnsctl [-c CONFIG] [-D STATEDIR] [--json] COMMAND ...\n\n"
@@ -132,6 +155,20 @@ static int config_setting(const char *section, const char *key, char *val, void 
 	}
 	if (!strcmp(key, "state-dir"))
 		snprintf(state, 1024, "%s", val);
+	/* where dnsctl check finds dnsd and the secondaries */
+	if (!strcmp(key, "listen") && !ctl->listen[0])
+		snprintf(ctl->listen, sizeof ctl->listen, "%s", val);
+	if (!strcmp(key, "secondary")) {
+		if (ctl->nsecondary >= 16) {
+			snprintf(why, wl, "more than 16 secondaries");
+			return -1;
+		}
+		if (mailcore_server_parse(val, &ctl->secondary[ctl->nsecondary]) != 0) {
+			snprintf(why, wl, "secondary '%s': expected ADDRESS or ADDRESS@PORT", val);
+			return -1;
+		}
+		ctl->nsecondary++;
+	}
 	return 0;
 }
 
@@ -165,6 +202,8 @@ int main(int argc, char **argv)
 	}
 	dns_log_init_tool("dnsctl");
 	char err[1200];
+	/* the mail core moves its records when zones come and go */
+	zones_hook_set(mailcore_zone_hook);
 	if (keymgr_policies_init(&ctl.policies))
 		return ctl_fail("out of memory");
 	/* a command's --help works even with a broken config file */
@@ -192,11 +231,13 @@ int main(int argc, char **argv)
 			if (strcmp(cmd->group, group))
 				continue;
 			group_known = true;
-			int skip = 2;
-			if (!cmd->verb)
-				skip = 1; /* a command without a verb: "status", "reload" */
-			else if (!verb || strcmp(cmd->verb, verb))
-				continue;
+			int skip = 1; /* a command without a verb: "status", "reload" */
+			if (cmd->verb) {
+				int words = verb_match(cmd->verb, argv + optind + 1, argc - optind - 1);
+				if (!words)
+					continue;
+				skip = 1 + words;
+			}
 			int cargc = argc - optind - skip;
 			char **cargv = argv + optind + skip;
 			if (ctl_wants_help(cargc, cargv)) {
@@ -216,10 +257,20 @@ int main(int argc, char **argv)
 			return ret;
 		}
 	if (group_known) {
-		if (verb && (!strcmp(verb, "--help") || !strcmp(verb, "-h"))) {
+		/* "mail --help", "mail host --help": the commands that start so */
+		int words = 0;
+		while (optind + 1 + words < argc && strcmp(argv[optind + 1 + words], "--help") &&
+		       strcmp(argv[optind + 1 + words], "-h"))
+			words++;
+		if (optind + 1 + words < argc) {
+			char prefix[200] = "";
+			for (int i = 0; i < words; i++)
+				snprintf(prefix + strlen(prefix), sizeof prefix - strlen(prefix), "%s%s",
+				         i ? " " : "", argv[optind + 1 + i]);
 			for (int t = 0; tables[t]; t++)
 				for (const ctl_cmd_t *cmd = tables[t]; cmd->group; cmd++)
-					if (!strcmp(cmd->group, group))
+					if (!strcmp(cmd->group, group) && cmd->verb &&
+					    !strncmp(cmd->verb, prefix, strlen(prefix)))
 						printf("usage: dnsctl %s %s %s\n", cmd->group, cmd->verb, cmd->args);
 			return 0;
 		}
