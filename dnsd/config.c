@@ -210,6 +210,16 @@ static int setting(const char *section, const char *key, char *val, void *arg, c
 		}
 		memcpy(c->engine.nsid, val, l);
 		c->engine.nsid_len = (uint16_t)l;
+	} else if (!strcmp(key, "secondary")) {
+		if (c->nsecondary >= DNSD_MAX_SECONDARY) {
+			snprintf(why, wl, "more than %d secondaries", DNSD_MAX_SECONDARY);
+			return -1;
+		}
+		if (mailcore_server_parse(val, &c->secondary[c->nsecondary]) != 0) {
+			snprintf(why, wl, "secondary '%s': expected ADDRESS or ADDRESS@PORT", val);
+			return -1;
+		}
+		c->nsecondary++;
 	} else if (!strcmp(key, "cookies")) {
 		if (parse_bool(val, &c->engine.cookies))
 			goto boolean;

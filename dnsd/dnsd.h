@@ -12,8 +12,10 @@
 #include <sys/socket.h>
 #include "dnsd/engine.h"
 #include "keymgr/keymgr.h"
+#include "mailcore/mailcore.h"
 
 #define DNSD_MAX_LISTEN 16
+#define DNSD_MAX_SECONDARY 16
 #define DNSD_CONFIG_DEFAULT "/etc/dnsd/dnsd.conf"
 
 typedef struct {
@@ -38,6 +40,8 @@ typedef struct {
 	unsigned poll_ms;          /*!< how often the state is checked for commits (100) */
 	dnsd_engine_conf_t engine;
 	keymgr_policies_t policies; /*!< built-in "default" plus [policy NAME] sections */
+	mailcore_server_t secondary[DNSD_MAX_SECONDARY]; /*!< servers that copy every zone */
+	unsigned nsecondary;
 } dnsd_config_t;
 
 /** \brief Defaults: state /var/lib/dnsd, listen on port 53 of all addresses.

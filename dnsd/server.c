@@ -22,6 +22,7 @@ typedef struct {
 	dnsd_udp_t *udp;
 	dnsd_tcp_t *tcp;
 	dnsd_control_t *control;
+	dnsd_mailtimer_t *mail;
 	uv_timer_t poll;
 	uv_signal_t sig_term, sig_int, sig_hup;
 	uint64_t last_txn;
@@ -59,6 +60,7 @@ static int refresh(server_t *s)
 		return 0;
 	uint64_t seen = 0;
 	int ret = rebuild(s, &seen);
+	dnsd_mailtimer_kick(s->mail);
 	/* what the build included (our own serial write after it is no change);
 	 * anything committed meanwhile differs from this and is picked up next */
 	s->last_txn = ret ? txn : seen;
@@ -155,6 +157,7 @@ static void signal_cb(uv_signal_t *h, int signum)
 		return;
 	}
 	dns_log_info("stopping (signal %d)", signum);
+	dnsd_mailtimer_stop(s->mail);
 	dnsd_control_stop(s->control);
 	dnsd_tcp_stop(s->tcp);
 	uv_walk(s->loop, close_any, NULL);
@@ -197,6 +200,8 @@ int dnsd_server_run(dnsd_config_t *conf)
 		goto out_loop;
 	for (unsigned i = 0; i < conf->nlisten; i++)
 		dns_log_info("listening on %s (UDP and TCP)", conf->listen[i].text);
+	if ((ret = dnsd_mailtimer_start(s.loop, s.st, conf, &s.mail)) != 0)
+		goto out_loop;
 	uv_timer_init(s.loop, &s.poll);
 	s.poll.data = &s;
 	uv_timer_start(&s.poll, poll_cb, conf->poll_ms, conf->poll_ms);
@@ -213,6 +218,7 @@ int dnsd_server_run(dnsd_config_t *conf)
 	ret = 0;
 out_loop:
 	if (ret && s.loop) {
+		dnsd_mailtimer_stop(s.mail);
 		dnsd_control_stop(s.control);
 		dnsd_tcp_stop(s.tcp);
 		uv_walk(s.loop, close_any, NULL);
@@ -221,6 +227,7 @@ out_loop:
 	dnsd_udp_stop(s.udp);
 	dnsd_tcp_free(s.tcp);
 	dnsd_control_free(s.control);
+	dnsd_mailtimer_free(s.mail);
 	if (s.loop)
 		uv_loop_close(s.loop);
 out:

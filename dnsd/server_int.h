@@ -80,5 +80,15 @@ typedef struct dnsd_control dnsd_control_t;
 int dnsd_control_start(uv_loop_t *loop, const char *dir, const dnsd_control_ops_t *ops,
                        dnsd_control_t **out);
 void dnsd_control_stop(dnsd_control_t *c);
+
+/* ---- the DKIM timer (mailtimer.c) ---- */
+typedef struct dnsd_mailtimer dnsd_mailtimer_t;
+_mustcheck_ int dnsd_mailtimer_start(uv_loop_t *loop, dns_state_t *st, const dnsd_config_t *conf,
+                                     dnsd_mailtimer_t **out);
+/** \brief Something was committed: keys may have been created. */
+void dnsd_mailtimer_kick(dnsd_mailtimer_t *mt);
+void dnsd_mailtimer_stop(dnsd_mailtimer_t *mt);
+/** \brief After the loop has ended (a round in progress has finished then). */
+void dnsd_mailtimer_free(dnsd_mailtimer_t *mt);
 /** After the loop has run the close callbacks. */
 void dnsd_control_free(dnsd_control_t *c);

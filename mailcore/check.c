@@ -273,14 +273,18 @@ int mailcore_check(dns_state_t *st, const uint8_t *domain, const mailcore_server
 		qsort(exp.rr + i, j - i, sizeof *exp.rr, rd_cmp);
 		char what[96];
 		what_of(tags.tags[exp.rr[i].line].src, what, sizeof what);
-		if (exp.rr[i].type == 52 || strncmp(what, "DKIM", 4) == 0 ||
-		    strncmp(what, "addresses", 9) == 0 || strncmp(what, "HELO", 4) == 0) {
-			/* name which host or key */
-			char owner[1024];
-			zones_name_print(exp.rr[i].owner, owner, sizeof owner);
-			char w2[96];
-			snprintf(w2, sizeof w2, "%s %s", what, owner);
-			snprintf(what, sizeof what, "%s", w2);
+		/* name the key or host: "DKIM 20261127-rsa", "TLSA mx1.example.com." */
+		const uint8_t *o = exp.rr[i].owner;
+		char on[1024], tn[16];
+		if (strncmp(what, "DKIM", 4) == 0) {
+			snprintf(what, sizeof what, "DKIM %.*s", o[0], (const char *)o + 1);
+		} else if (exp.rr[i].type == 52) {
+			snprintf(what, sizeof what, "TLSA %s", mc_name(o + 1 + o[0] + 1 + o[1 + o[0]], on));
+		} else if (strncmp(what, "addresses", 9) == 0) {
+			snprintf(what, sizeof what, "%s %s", zones_type_name(exp.rr[i].type, tn),
+			         mc_name(o, on));
+		} else if (strncmp(what, "HELO", 4) == 0) {
+			snprintf(what, sizeof what, "HELO SPF %s", mc_name(o, on));
 		}
 		for (size_t s = 0; s < nsrv; s++)
 			check_rrset(rep, &exp, i, j, what, srv[s], sname[s]);

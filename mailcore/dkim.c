@@ -270,6 +270,9 @@ static int tick_txn(dns_state_txn_t *txn, void *arg)
 	for (int i = 0; i < n; i++)
 		for (size_t k = 0; k < tc->nserved; k++)
 			served[i] |= strcmp(keys[i].selector, tc->served[k]) == 0;
+	uint8_t before[MC_MAX_KEYS];
+	for (int i = 0; i < n; i++)
+		before[i] = keys[i].state;
 	if (ret == 0) {
 		mailcore_dkim_plan(keys, (size_t)n, &d, served, tc->now, &plan);
 		tc->next = plan.next;
@@ -282,13 +285,18 @@ static int tick_txn(dns_state_txn_t *txn, void *arg)
 		for (int i = 0; i < n; i++)
 			any |= plan.drop[i];
 		tc->changes = plan.changed || any;
+		char nm[1024];
+		mc_name(d.name, nm);
 		for (int i = 0; i < n && ret == 0; i++) {
-			if (plan.drop[i] || !plan.changed)
-				continue;
-			char nm[1024];
-			dns_log_debug("DKIM %s %s: %s", mc_name(d.name, nm), keys[i].selector,
-			              mailcore_key_state_name(keys[i].state));
+			if (plan.drop[i])
+				dns_log_info("DKIM %s %s: removed", nm, keys[i].selector);
+			else if (keys[i].state != before[i])
+				dns_log_info("DKIM %s %s: %s", nm, keys[i].selector,
+				             mailcore_key_state_name(keys[i].state));
 		}
+		if (ret == 0 && plan.create)
+			dns_log_info("DKIM %s: new key%s created (rotation)", nm,
+			             plan.create == 3 ? "s" : "");
 		/* a state change shows in DNS (revoked keys lose p=, dropped ones
 		 * disappear, new ones appear): render the zone again */
 		if (ret == 0 && tc->changes) {

@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,7 @@
 
 typedef struct {
 	dns_buf_t keytable, signing, rsel, rpath;
-	char dir[900];
+	char dir[PATH_MAX];
 	char (*files)[300]; /* key files written, to keep */
 	size_t nfiles, capfiles;
 	size_t nkeys;
@@ -45,7 +46,7 @@ static void buf_str(dns_buf_t *b, const char *s)
 /* Write \p len bytes to DIR/name atomically with \p mode. */
 static int file_put(exp_t *e, const char *name, const void *data, size_t len, mode_t mode)
 {
-	char path[1300], tmp[1310];
+	char path[PATH_MAX + 400], tmp[PATH_MAX + 410];
 	snprintf(path, sizeof path, "%s/%s", e->dir, name);
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
@@ -111,7 +112,7 @@ static int export_domain(const mailcore_domain_t *d, void *arg)
 			if (k->state != MAILCORE_KEY_ACTIVE ||
 			    (pass == 0) != (k->alg == MAILCORE_DKIM_RSA))
 				continue;
-			char name[300], path[1300], line[3000], text[2400];
+			char name[300], path[PATH_MAX + 400], line[PATH_MAX + 1200], text[2400];
 			snprintf(name, sizeof name, "%s.%s.key", dn, k->selector);
 			if (e->nfiles == e->capfiles) {
 				size_t nc = e->capfiles ? 2 * e->capfiles : 64;
@@ -155,7 +156,7 @@ static int export_domain(const mailcore_domain_t *d, void *arg)
 /* Delete key files of keys that are no longer active. */
 static void prune(exp_t *e)
 {
-	char kd[1000];
+	char kd[PATH_MAX + 10];
 	snprintf(kd, sizeof kd, "%s/keys", e->dir);
 	DIR *dir = opendir(kd);
 	if (!dir)
@@ -169,7 +170,7 @@ static void prune(exp_t *e)
 		for (size_t i = 0; i < e->nfiles && !keep; i++)
 			keep = strcmp(e->files[i], de->d_name) == 0;
 		if (!keep) {
-			char p[1400];
+			char p[PATH_MAX + 300];
 			snprintf(p, sizeof p, "%s/%s", kd, de->d_name);
 			unlink(p);
 		}
@@ -183,17 +184,21 @@ int mailcore_dkim_export(dns_state_t *st, const char *dir, size_t *nkeys, char *
 	exp_t e = { .err = err, .errlen = errlen };
 	err[0] = 0;
 	*nkeys = 0;
-	if (strlen(dir) >= sizeof e.dir - 20) {
+	if (strlen(dir) >= PATH_MAX - 20) {
 		snprintf(err, errlen, "%s: path too long", dir);
 		return DNS_ENAMELEN;
 	}
-	snprintf(e.dir, sizeof e.dir, "%s", dir);
-	char kd[1000];
-	snprintf(kd, sizeof kd, "%s/keys", dir);
-	/* private keys: the directories are the owner's only */
-	if ((mkdir(dir, 0700) != 0 && errno != EEXIST) || (mkdir(kd, 0700) != 0 && errno != EEXIST) ||
-	    chmod(kd, 0700) != 0) {
-		snprintf(err, errlen, "%s: %s", errno == 0 ? dir : kd, strerror(errno));
+	char kd[PATH_MAX + 10];
+	/* private keys: the directories are the owner's only; the tables name
+	 * the key files by absolute path, as the signer runs elsewhere */
+	if ((mkdir(dir, 0700) != 0 && errno != EEXIST) || !realpath(dir, e.dir) ||
+	    strlen(e.dir) >= sizeof e.dir - 20) {
+		snprintf(err, errlen, "%s: %s", dir, errno ? strerror(errno) : "path too long");
+		return errno ? -errno : DNS_ENAMELEN;
+	}
+	snprintf(kd, sizeof kd, "%s/keys", e.dir);
+	if ((mkdir(kd, 0700) != 0 && errno != EEXIST) || chmod(kd, 0700) != 0) {
+		snprintf(err, errlen, "%s: %s", kd, strerror(errno));
 		return -errno;
 	}
 	dns_buf_init(&e.keytable);

@@ -122,6 +122,9 @@ typedef struct {
 void mailcore_dkim_plan(mailcore_key_t *keys, size_t n, const mailcore_domain_t *d,
                         const bool *served, int64_t now, mailcore_dkim_plan_t *out);
 
+/** \brief Where a key's TXT record lives: SELECTOR._domainkey.DOMAIN (wire). */
+int mailcore_key_owner(const mailcore_key_t *k, uint8_t out[ZONES_NAME_MAX]);
+
 /** \brief The DKIM TXT RDATA text of a key ("v=DKIM1; k=...; p=..."). */
 int mailcore_key_txt(const mailcore_key_t *k, char *out, size_t len);
 
@@ -195,6 +198,9 @@ typedef struct {
 int mailcore_render_domain(dns_state_txn_t *txn, const mailcore_domain_t *d, zones_content_t *out,
                        mailcore_tags_t *tags, char *err, size_t errlen);
 void mailcore_tags_free(mailcore_tags_t *t);
+
+/** \brief The text of TXT RDATA, its strings joined. \retval length or -1 */
+int mailcore_txt_join(const uint8_t *rd, size_t len, char *out, size_t outlen);
 
 /* ---- TLS certificates (DANE, RFC 7671 / RFC 6698 3 1 1) ------------------ */
 

@@ -25,11 +25,7 @@ size_t mc_base64(const uint8_t *in, size_t len, char *out, size_t outlen);
 /** \brief TXT RDATA from one long text, split in 255-octet strings (RFC 7208 3.3, RFC 6376 3.6.2.2). */
 int mc_txt_rdata(const char *text, uint8_t *out, size_t outlen, uint16_t *rdlen);
 
-/** \brief The text of TXT RDATA, its strings joined. \retval length or -1 */
-int mc_txt_join(const uint8_t *rd, size_t len, char *out, size_t outlen);
 
-/** \brief A key's selector name below _domainkey.<domain> as a wire name. */
-int mc_key_owner(const mailcore_key_t *k, uint8_t out[ZONES_NAME_MAX]);
 
 /** SPF lookups in our own zones, from the state (static + generated records). */
 mailcore_spf_found_t mc_spf_lookup(const char *name, int type, const char **txt, size_t *count,

@@ -39,7 +39,7 @@ int mc_txt_rdata(const char *text, uint8_t *out, size_t outlen, uint16_t *rdlen)
 	return 0;
 }
 
-int mc_txt_join(const uint8_t *rd, size_t len, char *out, size_t outlen)
+int mailcore_txt_join(const uint8_t *rd, size_t len, char *out, size_t outlen)
 {
 	size_t o = 0;
 	for (size_t p = 0; p < len;) {
@@ -72,7 +72,7 @@ int mailcore_addr_domain(const char *addr, uint8_t out[ZONES_NAME_MAX])
 	return 0;
 }
 
-int mc_key_owner(const mailcore_key_t *k, uint8_t out[ZONES_NAME_MAX])
+int mailcore_key_owner(const mailcore_key_t *k, uint8_t out[ZONES_NAME_MAX])
 {
 	char dom[1024], sel[1200];
 	zones_name_print(k->domain, dom, sizeof dom);
@@ -423,7 +423,7 @@ static int render_domain(render_t *r, const mailcore_domain_t *d)
 	for (int i = 0; i < nk && ret == 0; i++) {
 		if ((tag = tag_add(r, ZONES_GEN_EXCLUSIVE, "DKIM key of mail domain %s", d->name)) < 0)
 			ret = tag;
-		else if ((ret = mc_key_owner(&keys[i], owner)) == 0 &&
+		else if ((ret = mailcore_key_owner(&keys[i], owner)) == 0 &&
 		         (ret = mailcore_key_txt(&keys[i], text, sizeof text)) == 0)
 			ret = emit_txt(r, tag, owner, d->ttl, text);
 	}

@@ -33,7 +33,7 @@ mailcore_spf_found_t mc_spf_lookup(const char *name, int type, const char **txt,
 	*count = c.n;
 	if (type == ZONES_T_TXT && txt) {
 		for (size_t i = 0; i < c.n; i++) {
-			int l = mc_txt_join(c.rr[i].rdata, c.rr[i].rdlen, sc->txt, sizeof sc->txt);
+			int l = mailcore_txt_join(c.rr[i].rdata, c.rr[i].rdlen, sc->txt, sizeof sc->txt);
 			/* RFC 7208 4.5: the record starts "v=spf1" then space or end */
 			if (l >= 6 && strncasecmp(sc->txt, "v=spf1", 6) == 0 &&
 			    (l == 6 || sc->txt[6] == ' ')) {

@@ -1,8 +1,18 @@
 # Unit tests (TAP, one program per source file they test) and integration scripts.
 TESTS_LIB = tests/tap.h
 UNIT_TESTS = tests/common/test_conffile tests/zones/test_name tests/zones/test_content tests/dnsd/test_engine \
-	tests/keymgr/test_key tests/dnsd/test_builder
+	tests/keymgr/test_key tests/dnsd/test_builder tests/mailcore/test_spf \
+	tests/mailcore/test_dkim_plan tests/mailcore/test_mailstate
 check_PROGRAMS += $(UNIT_TESTS)
+tests_mailcore_test_spf_SOURCES = tests/mailcore/test_spf.c $(TESTS_LIB)
+tests_mailcore_test_spf_LDADD = $(MAILCORE_LIBS)
+tests_mailcore_test_spf_CFLAGS = $(TEST_CFLAGS)
+tests_mailcore_test_dkim_plan_SOURCES = tests/mailcore/test_dkim_plan.c $(TESTS_LIB)
+tests_mailcore_test_dkim_plan_LDADD = $(MAILCORE_LIBS)
+tests_mailcore_test_dkim_plan_CFLAGS = $(TEST_CFLAGS)
+tests_mailcore_test_mailstate_SOURCES = tests/mailcore/test_mailstate.c $(TESTS_LIB)
+tests_mailcore_test_mailstate_LDADD = $(MAILCORE_LIBS)
+tests_mailcore_test_mailstate_CFLAGS = $(TEST_CFLAGS)
 tests_common_test_conffile_SOURCES = tests/common/test_conffile.c $(TESTS_LIB)
 tests_common_test_conffile_LDADD = common/libcommon.a $(LMDB_LIBS) $(CRYPTO_LIBS)
 tests_common_test_conffile_CFLAGS = $(TEST_CFLAGS)
@@ -28,11 +38,13 @@ TESTS += $(UNIT_TESTS) \
 	tests/integration/resign_diff.sh \
 	tests/integration/flood.sh \
 	tests/integration/diff_knot.sh \
-	tests/integration/diff_knot_signed.sh
+	tests/integration/diff_knot_signed.sh \
+	tests/integration/mail_records.sh \
+	tests/integration/mail_dkim_spf.sh
 
 EXTRA_DIST += tests/integration/lib.sh tests/integration/dnsdiff.py \
 	tests/integration/diffqueries.txt tests/integration/diffzones \
-	tests/integration/protocol.py tests/integration/flood.c
+	tests/integration/protocol.py tests/integration/flood.c tests/integration/mail_dkim_spf.py
 TEST_CFLAGS = $(AM_CFLAGS) -Wno-unused-result
 tests_zones_test_name_CFLAGS = $(TEST_CFLAGS)
 tests_zones_test_content_CFLAGS = $(TEST_CFLAGS)

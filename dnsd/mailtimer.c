@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The DKIM timer (DESIGN.md section 6): dnsd moves DKIM keys through their
+ * lifecycle. It runs mailcore_dkim_tick on libuv's thread pool, since the
+ * tick asks servers over the network and makes RSA keys, neither of which
+ * may stall the main loop.
+ *
+ * A key counts as published when dnsd serves its TXT record (asked like any
+ * resolver would, at our own listen address) and every configured secondary
+ * serves the zone at that serial or later (RFC 1982 comparison) with the same
+ * record.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "dnsd/server_int.h"
+
+struct dnsd_mailtimer {
+	uv_loop_t *loop;
+	dns_state_t *st;
+	const dnsd_config_t *conf;
+	uv_timer_t timer;
+	uv_work_t work;
+	bool busy, again, stopping;
+	int64_t next;
+	int ret;
+	mailcore_server_t self;
+};
+
+/* Does \p srv serve the key's TXT record (its strings joined)? */
+static bool serves_key(const mailcore_server_t *srv, const uint8_t *owner, const char *text)
+{
+	mailcore_answer_t a;
+	if (mailcore_query(srv, owner, ZONES_T_TXT, 1500, &a) != 0)
+		return false;
+	bool found = false;
+	char got[4200];
+	for (size_t i = 0; i < a.n && !found && a.rcode == 0 && a.aa; i++)
+		found = mailcore_txt_join(a.rdata[i], a.rdlen[i], got, sizeof got) >= 0 &&
+		        strcmp(got, text) == 0;
+	mailcore_answer_free(&a);
+	return found;
+}
+
+static bool probe(const mailcore_key_t *k, const uint8_t *apex, void *arg)
+{
+	dnsd_mailtimer_t *mt = arg;
+	uint8_t owner[ZONES_NAME_MAX];
+	char text[4200];
+	uint32_t serial, s2;
+	if (mailcore_key_owner(k, owner) != 0 || mailcore_key_txt(k, text, sizeof text) != 0)
+		return false;
+	if (!serves_key(&mt->self, owner, text) ||
+	    mailcore_soa_serial(&mt->self, apex, 1500, &serial) != 0)
+		return false;
+	for (unsigned i = 0; i < mt->conf->nsecondary; i++) {
+		const mailcore_server_t *sec = &mt->conf->secondary[i];
+		/* RFC 1982 3.2: s2 is at or after serial */
+		if (mailcore_soa_serial(sec, apex, 1500, &s2) != 0 ||
+		    (s2 != serial && (int32_t)(s2 - serial) < 0) || !serves_key(sec, owner, text))
+			return false;
+	}
+	return true;
+}
+
+static void work_cb(uv_work_t *w)
+{
+	dnsd_mailtimer_t *mt = w->data;
+	mt->ret = mailcore_dkim_tick(mt->st, (int64_t)time(NULL), probe, mt, &mt->next);
+}
+
+static void timer_cb(uv_timer_t *t);
+
+static void arm(dnsd_mailtimer_t *mt, uint64_t ms)
+{
+	if (!mt->stopping)
+		uv_timer_start(&mt->timer, timer_cb, ms, 0);
+}
+
+static void after_cb(uv_work_t *w, int status)
+{
+	dnsd_mailtimer_t *mt = w->data;
+	mt->busy = false;
+	if (mt->stopping)
+		return;
+	if (status == 0 && mt->ret)
+		dns_log_error("DKIM timer: %s", dns_strerror(mt->ret));
+	/* at the next event, at most a minute from now (a clock step or a
+	 * change dnsctl made is seen then at the latest) */
+	int64_t now = (int64_t)time(NULL);
+	uint64_t ms = 60000;
+	if (mt->again)
+		ms = 200;
+	else if (mt->next > 0 && mt->next - now < 60)
+		ms = mt->next <= now ? 200 : (uint64_t)(mt->next - now) * 1000;
+	mt->again = false;
+	arm(mt, ms);
+}
+
+static void timer_cb(uv_timer_t *t)
+{
+	dnsd_mailtimer_t *mt = t->data;
+	if (mt->busy || mt->stopping)
+		return;
+	mt->busy = true;
+	mt->work.data = mt;
+	if (uv_queue_work(mt->loop, &mt->work, work_cb, after_cb) != 0) {
+		mt->busy = false;
+		arm(mt, 5000);
+	}
+}
+
+int dnsd_mailtimer_start(uv_loop_t *loop, dns_state_t *st, const dnsd_config_t *conf,
+                         dnsd_mailtimer_t **out)
+{
+	dnsd_mailtimer_t *mt = calloc(1, sizeof *mt);
+	if (!mt)
+		return DNS_ENOMEM;
+	mt->loop = loop;
+	mt->st = st;
+	mt->conf = conf;
+	/* ourselves, as a resolver would ask: a wildcard listen address means
+	 * this machine, reachable on loopback */
+	const dnsd_listen_t *l = &conf->listen[0];
+	char addr[80];
+	snprintf(addr, sizeof addr, "%s", l->text);
+	if (mailcore_server_parse(addr, &mt->self) != 0)
+		snprintf(mt->self.addr, sizeof mt->self.addr, "127.0.0.1");
+	if (!strcmp(mt->self.addr, "0.0.0.0"))
+		snprintf(mt->self.addr, sizeof mt->self.addr, "127.0.0.1");
+	else if (!strcmp(mt->self.addr, "::"))
+		snprintf(mt->self.addr, sizeof mt->self.addr, "::1");
+	uv_timer_init(loop, &mt->timer);
+	mt->timer.data = mt;
+	uv_timer_start(&mt->timer, timer_cb, 500, 0);
+	*out = mt;
+	return 0;
+}
+
+void dnsd_mailtimer_kick(dnsd_mailtimer_t *mt)
+{
+	if (!mt || mt->stopping)
+		return;
+	if (mt->busy)
+		mt->again = true; /* look again right after this round */
+	else
+		arm(mt, 200);
+}
+
+void dnsd_mailtimer_stop(dnsd_mailtimer_t *mt)
+{
+	if (!mt)
+		return;
+	mt->stopping = true;
+	uv_timer_stop(&mt->timer);
+}
+
+void dnsd_mailtimer_free(dnsd_mailtimer_t *mt)
+{
+	free(mt);
+}
