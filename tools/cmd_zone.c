@@ -223,7 +223,8 @@ static int zone_import(ctl_t *ctl, int argc, char **argv)
 				strip_signed(&c, cur.policy, argv[1]);
 			dns_state_read_end(txn);
 		}
-		int e = zones_op_import(st, &c);
+		size_t gen = 0;
+		int e = zones_op_import(st, &c, &gen);
 		char an[1024];
 		zones_name_print(apex, an, sizeof an);
 		if (e == DNS_ENOZONE)
@@ -237,6 +238,9 @@ static int zone_import(ctl_t *ctl, int argc, char **argv)
 				ctl_json_print(json_pack("{s:s, s:I}", "zone", an, "records", (json_int_t)c.n));
 			else
 				printf("zone %s: %zu records imported\n", an, c.n);
+			if (gen)
+				fprintf(stderr, "dnsctl: note: %zu records equal to those the mail "
+				        "configuration generates were left out (they stay generated)\n", gen);
 		}
 	}
 	zones_content_deinit(&c);

@@ -425,9 +425,45 @@ int zones_lookup(dns_state_txn_t *txn, const uint8_t *apex, const uint8_t *owner
 		ret = vl < 4 ? DNS_ESCHEMA : run_add(out, owner, type, dns_get32(v), v + 4, vl - 4);
 	if (ret && ret != DNS_ENOENT)
 		return ret;
+	return zones_gen_lookup(txn, apex, owner, type, out);
+}
+
+int zones_gen_lookup(dns_state_txn_t *txn, const uint8_t *apex, const uint8_t *owner,
+                     uint16_t type, zones_content_t *out)
+{
+	uint8_t key[2 * ZONES_NAME_MAX + 3];
+	size_t kl = rrset_key(apex, owner, type, key);
+	const uint8_t *v;
+	size_t vl;
 	gen_val_t g;
-	ret = dns_state_get(txn, DNS_DB_GENERATED, key, kl, (const void **)&v, &vl);
+	int ret = dns_state_get(txn, DNS_DB_GENERATED, key, kl, (const void **)&v, &vl);
 	if (ret == 0 && (ret = gen_val_parse(v, vl, &g)) == 0)
 		ret = run_add(out, owner, type, g.ttl, g.rdata, g.rdlen);
 	return ret == DNS_ENOENT ? 0 : ret;
+}
+
+int zones_gen_strip(dns_state_txn_t *txn, zones_content_t *c, size_t *stripped)
+{
+	size_t w = 0;
+	*stripped = 0;
+	zones_content_t g;
+	for (size_t i = 0; i < c->n; i++) {
+		zones_rr_t *rr = &c->rr[i];
+		bool same = false;
+		zones_content_init(&g, c->apex);
+		int ret = zones_gen_lookup(txn, c->apex, rr->owner, rr->type, &g);
+		for (size_t k = 0; ret == 0 && k < g.n && !same; k++)
+			same = g.rr[k].rdlen == rr->rdlen && memcmp(g.rr[k].rdata, rr->rdata, rr->rdlen) == 0;
+		zones_content_deinit(&g);
+		if (ret)
+			return ret;
+		if (same) {
+			free(rr->owner);
+			(*stripped)++;
+		} else {
+			c->rr[w++] = *rr;
+		}
+	}
+	c->n = w;
+	return 0;
 }

@@ -24,6 +24,7 @@ const char *zones_op_error(void)
 
 typedef struct {
 	const zones_content_t *c;
+	zones_content_t *mc; /* import: the records, editable */
 	zones_content_t *const *many;
 	size_t nmany, failed;
 	const uint8_t *apex;
@@ -93,16 +94,19 @@ static int import_txn(dns_state_txn_t *txn, void *arg)
 {
 	op_t *op = arg;
 	int ret = zones_store_touch(txn, op->c->apex);
-	if (ret || (ret = zones_gen_check_content(txn, op->c, op_err, sizeof op_err)) != 0)
+	if (ret || (ret = zones_gen_strip(txn, op->mc, &op->failed)) != 0 ||
+	    (ret = zones_gen_check_content(txn, op->c, op_err, sizeof op_err)) != 0)
 		return ret;
 	return zones_store_replace(txn, op->c);
 }
 
-int zones_op_import(dns_state_t *st, const zones_content_t *c)
+int zones_op_import(dns_state_t *st, zones_content_t *c, size_t *generated)
 {
-	op_t op = { .c = c };
+	op_t op = { .c = c, .mc = c };
 	op_err[0] = 0;
-	return dns_state_write(st, import_txn, &op);
+	int ret = dns_state_write(st, import_txn, &op);
+	*generated = op.failed;
+	return ret;
 }
 
 static int policy_txn(dns_state_txn_t *txn, void *arg)

@@ -220,6 +220,11 @@ _mustcheck_ int zones_gen_check_static(dns_state_txn_t *txn, const uint8_t *apex
 /** \brief Append the RRs (static and generated) of \p owner / \p type in zone \p apex to \p out. */
 _mustcheck_ int zones_lookup(dns_state_txn_t *txn, const uint8_t *apex, const uint8_t *owner,
                              uint16_t type, zones_content_t *out);
+/** \brief Only the generated RRs of \p owner / \p type. */
+_mustcheck_ int zones_gen_lookup(dns_state_txn_t *txn, const uint8_t *apex, const uint8_t *owner,
+                                 uint16_t type, zones_content_t *out);
+/** \brief Drop from \p c the RRs that equal generated ones (an exported zone read back). */
+_mustcheck_ int zones_gen_strip(dns_state_txn_t *txn, zones_content_t *c, size_t *stripped);
 /** \brief zones_gen_check_static for every RR of \p c. */
 _mustcheck_ int zones_gen_check_content(dns_state_txn_t *txn, const zones_content_t *c, char *err,
                                         size_t errlen);
@@ -416,8 +421,10 @@ _mustcheck_ int zones_op_add(dns_state_t *st, const zones_content_t *c, const ch
  */
 _mustcheck_ int zones_op_add_many(dns_state_t *st, zones_content_t *const *c, size_t n,
                                   const char *policy, size_t *failed);
-/** \brief Replace the static records of an existing zone. \retval 0, DNS_ENOZONE, MDB_* */
-_mustcheck_ int zones_op_import(dns_state_t *st, const zones_content_t *c);
+/** \brief Replace the static records of an existing zone. Records of \p c that
+ * equal generated ones (a zone export read back) are dropped from \p c; their
+ * number goes to \p *generated. \retval 0, DNS_ENOZONE, DNS_ECONFLICT (zones_op_error), MDB_* */
+_mustcheck_ int zones_op_import(dns_state_t *st, zones_content_t *c, size_t *generated);
 /** \brief Change the DNSSEC policy ("" = unsigned). \retval 0, DNS_ENOZONE, MDB_* */
 _mustcheck_ int zones_op_policy_set(dns_state_t *st, const uint8_t *apex, const char *policy);
 /** \retval 0, DNS_ENOZONE, MDB_* */
