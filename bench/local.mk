@@ -9,3 +9,4 @@ bench_engine_bench_SOURCES = bench/engine_bench.c
 bench_engine_bench_LDADD = $(ENGINE_LIBS)
 CLEANFILES += bench/engine_bench
 EXTRA_DIST += bench/bigsign.sh
+EXTRA_DIST += bench/mailscale.sh

@@ -336,14 +336,37 @@ int mailcore_dkim_tick(dns_state_t *st, int64_t now, mailcore_probe_fn probe, vo
 		}
 		tc->domain = nl.names[i];
 		tc->now = now;
+		mailcore_domain_t d;
 		int n = mailcore_keys_load(txn, nl.names[i], keys, MC_MAX_KEYS);
 		uint8_t apex[ZONES_NAME_MAX];
 		bool have_zone = mailcore_zone_of(txn, nl.names[i], apex) == 0;
+		int dret = mailcore_domain_get(txn, nl.names[i], &d);
 		dns_state_read_end(txn);
+		if (n < 0 || dret) {
+			free(tc);
+			continue; /* removed meanwhile, or unreadable: the write path says why */
+		}
+		bool served[MC_MAX_KEYS] = { false };
 		for (int k = 0; k < n; k++)
 			if (keys[k].state == MAILCORE_KEY_CREATED && have_zone &&
-			    probe(&keys[k], apex, arg))
+			    probe(&keys[k], apex, arg)) {
 				snprintf(tc->served[tc->nserved++], 64, "%s", keys[k].selector);
+				served[k] = true;
+			}
+		/* most rounds change nothing: decide on what was read, and write
+		 * (one transaction, fsynced) only when something is due */
+		mailcore_dkim_plan_t plan;
+		mailcore_dkim_plan(keys, (size_t)n, &d, served, now, &plan);
+		bool due = plan.changed || plan.create;
+		for (int k = 0; k < n; k++)
+			due |= plan.drop[k];
+		if (!due) {
+			int64_t nx = plan.waiting ? now + 2 : plan.next;
+			if (nx > 0 && (*next == 0 || nx < *next))
+				*next = nx;
+			free(tc);
+			continue;
+		}
 		/* the keys were read before the probe and are read again in the
 		 * write: "served" applies by selector, whatever changed between */
 		ret = dns_state_write(st, tick_txn, tc);
@@ -360,6 +383,8 @@ int mailcore_dkim_tick(dns_state_t *st, int64_t now, mailcore_probe_fn probe, vo
 		if (nx > 0 && (*next == 0 || nx < *next))
 			*next = nx;
 	}
+	if (keys)
+		OPENSSL_cleanse(keys, MC_MAX_KEYS * sizeof *keys);
 	free(keys);
 	free(nl.names);
 	return ret;

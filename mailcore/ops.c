@@ -411,9 +411,31 @@ int mailcore_op_tls_refresh(dns_state_t *st, char *err, size_t errlen)
 	return dns_state_write(st, refresh_txn, &o);
 }
 
+static int any_one(const uint8_t *k, size_t kl, const uint8_t *v, size_t vl, void *arg)
+{
+	(void)k, (void)kl, (void)v, (void)vl;
+	*(bool *)arg = true;
+	return 1;
+}
+
+/* Is there any mail domain or host at all? (zones come and go in bulk before
+ * any mail is configured: then there is nothing to render) */
+static int mail_any(dns_state_txn_t *txn, bool *any)
+{
+	*any = false;
+	int ret = dns_state_scan(txn, DNS_DB_MAIL, "D", 1, any_one, any);
+	if (ret == 0 && !*any)
+		ret = dns_state_scan(txn, DNS_DB_MAIL, "H", 1, any_one, any);
+	return ret;
+}
+
 int mailcore_zone_hook(dns_state_txn_t *txn, const uint8_t *apex, bool removed, char *err,
                        size_t errlen)
 {
+	bool any;
+	int r = mail_any(txn, &any);
+	if (r || !any)
+		return r;
 	/* records of names at or below the zone move between it and the zone
 	 * above it; both are rendered again */
 	uint8_t parent[ZONES_NAME_MAX];
