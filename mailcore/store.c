@@ -226,7 +226,8 @@ static size_t obj_key(uint8_t kind, const uint8_t *name, const char *sel, uint8_
 	size_t nl = zones_name_len(name, ZONES_NAME_MAX), sl = sel ? strlen(sel) : 0;
 	key[0] = kind;
 	memcpy(key + 1, name, nl);
-	memcpy(key + 1 + nl, sel, sl);
+	if (sl)
+		memcpy(key + 1 + nl, sel, sl);
 	return 1 + nl + sl;
 }
 

@@ -254,6 +254,7 @@ int main(int argc, char **argv)
 			}
 			int ret = cmd->run(&ctl, w, cargv);
 			dns_state_close(ctl.st);
+			keymgr_policies_deinit(&ctl.policies);
 			return ret;
 		}
 	if (group_known) {
