@@ -566,8 +566,9 @@ static bool domain_relevant(render_t *r, const mailcore_domain_t *d)
 	uint8_t apex[ZONES_NAME_MAX];
 	/* what a domain generates lies below it, except report authorisations:
 	 * in its own zone, or in a target zone below it (d is an ancestor) */
-	if (mailcore_zone_of(r->txn, d->name, apex) == 0 && target_find(r, apex))
-		return true;
+	int zr = mailcore_zone_of(r->txn, d->name, apex);
+	if (zr == DNS_ENOZONE || (zr == 0 && target_find(r, apex)))
+		return true; /* outside every zone: sync_domain says so (a zone removed under it) */
 	if (bsearch(d->name, r->anc, r->nanc, sizeof *r->anc, apex_cmp))
 		return true;
 	const char *lists[2] = { d->rua, d->ruf };
