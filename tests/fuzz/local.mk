@@ -10,14 +10,18 @@ FUZZ_FLAGS = -g -O1 -std=c11 -fno-omit-frame-pointer -fsanitize=fuzzer,address,u
 FUZZ_LINK = $(LDNS_LIBS) $(LMDB_LIBS) $(CRYPTO_LIBS)
 FUZZ_DEPS = $(FUZZ_SRCS:%=$(top_srcdir)/%) $(top_srcdir)/tests/fuzz/msgcheck.h
 if HAVE_FUZZ
-check_SCRIPTS = tests/fuzz/fuzz_engine tests/fuzz/fuzz_zone
-CLEANFILES += tests/fuzz/fuzz_engine tests/fuzz/fuzz_zone
+check_SCRIPTS = tests/fuzz/fuzz_engine tests/fuzz/fuzz_zone tests/fuzz/fuzz_spf
+CLEANFILES += tests/fuzz/fuzz_engine tests/fuzz/fuzz_zone tests/fuzz/fuzz_spf
 tests/fuzz/fuzz_engine: $(top_srcdir)/tests/fuzz/fuzz_engine.c $(FUZZ_DEPS)
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_FLAGS) -DFUZZ_SRCDIR=\"$(abs_top_srcdir)\" -o $@ $< \
 		$(FUZZ_SRCS:%=$(top_srcdir)/%) $(FUZZ_LINK)
 tests/fuzz/fuzz_zone: $(top_srcdir)/tests/fuzz/fuzz_zone.c $(FUZZ_DEPS)
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRCS:%=$(top_srcdir)/%) $(FUZZ_LINK)
+tests/fuzz/fuzz_spf: $(top_srcdir)/tests/fuzz/fuzz_spf.c $(top_srcdir)/mailcore/spf.c \
+		$(top_srcdir)/mailcore/spf.h
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(top_srcdir)/mailcore/spf.c \
+		$(top_srcdir)/common/error.c $(FUZZ_LINK)
 endif
 TESTS += tests/fuzz/run.sh
 EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/fuzz_engine.c tests/fuzz/fuzz_zone.c \
-	tests/fuzz/msgcheck.h tests/fuzz/mkcorpus.py tests/fuzz/corpus
+	tests/fuzz/msgcheck.h tests/fuzz/mkcorpus.py tests/fuzz/corpus tests/fuzz/fuzz_spf.c
