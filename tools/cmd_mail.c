@@ -591,6 +591,10 @@ static int mail_domain_show(ctl_t *ctl, int argc, char **argv)
 			continue;
 		char *s = json_is_string(v) ? strdup(json_string_value(v))
 		                             : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		if (!strcmp(k, "mx") && json_array_size(v) == 0) {
+			free(s);
+			s = strdup("(every mail host)");
+		}
 		printf("%-16s %s\n", k, s && s[0] ? s : "-");
 		free(s);
 	}
