@@ -91,8 +91,21 @@ typedef enum {
 	DNS_DB_SIGS,     /*!< zone apex | owner | type | alg | tag -> RRSIG, written by dnsd only */
 	DNS_DB_GENERATED,/*!< like records, for the records the mail core generates */
 	DNS_DB_MAIL,     /*!< mail domains, hosts and DKIM keys (mailcore) */
+	DNS_DB_TSIG,     /*!< TSIG key name (wire) -> algorithm and secret (RFC 8945) */
 	DNS_DB_COUNT
 } dns_db_t;
+
+/* ---- TSIG keys (common/tsigkeys.c) ---------------------------------------- */
+
+/** A TSIG key (RFC 8945) as stored; the secret never goes to logs. */
+typedef struct {
+	uint8_t name[255];   /*!< lowercase wire name */
+	uint8_t alg;         /*!< DNS_TSIG_* */
+	uint8_t secret[128];
+	uint16_t secretlen;
+} dns_tsig_key_t;
+
+enum { DNS_TSIG_SHA256 = 0, DNS_TSIG_SHA384, DNS_TSIG_SHA512, DNS_TSIG_SHA224, DNS_TSIG_SHA1 };
 
 /** Schema version this build writes and reads. */
 #define DNS_STATE_SCHEMA 2u
@@ -236,3 +249,20 @@ typedef int (*dns_conf_fn_t)(const char *section, const char *key, char *val, vo
  */
 _mustcheck_ int dns_conf_parse(const char *path, bool must_exist, dns_conf_fn_t fn, void *arg,
                                char *err, size_t errlen);
+
+/* ---- TSIG key store (DNS_DB_TSIG) ------------------------------------------- */
+
+/** \brief "hmac-sha256" (final dot optional, any case) -> DNS_TSIG_*, or -1. */
+int dns_tsig_alg_parse(const char *name);
+/** \brief DNS_TSIG_* -> "hmac-sha256", or NULL. */
+const char *dns_tsig_alg_name(int alg);
+/** \brief Digest length of the algorithm's HMAC (the largest useful secret). */
+size_t dns_tsig_alg_size(int alg);
+/** \retval 0, DNS_ENOENT, DNS_ESCHEMA, MDB_* */
+_mustcheck_ int dns_tsig_get(dns_state_txn_t *txn, const uint8_t *name, dns_tsig_key_t *out);
+_mustcheck_ int dns_tsig_put(dns_state_txn_t *txn, const dns_tsig_key_t *k);
+/** \retval 0, DNS_ENOENT, MDB_* */
+_mustcheck_ int dns_tsig_del(dns_state_txn_t *txn, const uint8_t *name);
+/** \brief Every key, in name order. */
+_mustcheck_ int dns_tsig_each(dns_state_txn_t *txn, int (*fn)(const dns_tsig_key_t *k, void *arg),
+                              void *arg);

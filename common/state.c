@@ -29,6 +29,7 @@ static const char *const db_names[DNS_DB_COUNT] = {
 	[DNS_DB_SIGS] = "sigs",
 	[DNS_DB_GENERATED] = "generated",
 	[DNS_DB_MAIL] = "mail",
+	[DNS_DB_TSIG] = "tsig",
 };
 
 struct dns_state {

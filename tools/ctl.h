@@ -31,6 +31,7 @@ extern const ctl_cmd_t ctl_server_cmds[];
 extern const ctl_cmd_t ctl_key_cmds[];
 extern const ctl_cmd_t ctl_mail_cmds[];
 extern const ctl_cmd_t ctl_check_cmds[];
+extern const ctl_cmd_t ctl_tsig_cmds[];
 
 /** The value of option argv[*i] (advancing *i), or NULL after printing why. */
 const char *ctl_opt_value(int argc, char **argv, int *i, const char *cmd);

@@ -10,7 +10,8 @@
 #include "tools/ctl.h"
 
 static const ctl_cmd_t *const tables[] = { ctl_zone_cmds, ctl_record_cmds, ctl_key_cmds,
-	                                           ctl_mail_cmds, ctl_check_cmds, ctl_server_cmds,
+	                                           ctl_mail_cmds, ctl_check_cmds, ctl_tsig_cmds,
+	                                           ctl_server_cmds,
 	                                           NULL };
 
 const char *ctl_opt_value(int argc, char **argv, int *i, const char *cmd)
