@@ -11,6 +11,7 @@
 #pragma once
 
 #include "zones/zones.h"
+#include "dnsd/xfr.h"
 
 /** Engine settings, fixed for the lifetime of a snapshot generation of the config. */
 typedef struct {

@@ -31,8 +31,8 @@ static uint16_t sname_suffix(const resp_t *r, unsigned labels)
 /* Write an RRset whose owner is at \p owner in the packet.  RDATA names in the
  * zone point to ancestors of the owner, which is a suffix of the sname
  * whenever the RRset has such names.  \retval false when it does not fit. */
-static bool rrset_put(resp_t *r, const zones_czone_t *z, const zones_rrset_t *s, uint16_t owner,
-                      uint16_t apex, int sec)
+bool query_rrset_put(resp_t *r, const zones_czone_t *z, const zones_rrset_t *s, uint16_t owner,
+                     uint16_t apex, int sec)
 {
 	(void)apex;
 	if (r->len + s->len > r->cap || (s->maxtarget && r->len + s->maxtarget >= 0x4000))
@@ -71,13 +71,13 @@ static bool rrset_put(resp_t *r, const zones_czone_t *z, const zones_rrset_t *s,
 static bool signed_put(resp_t *r, const zones_czone_t *z, const zones_rrset_t *s, uint16_t owner,
                        uint16_t apex, int sec)
 {
-	if (!rrset_put(r, z, s, owner, apex, sec))
+	if (!query_rrset_put(r, z, s, owner, apex, sec))
 		return false;
 	if (!r->do_bit || s->sig == ZONES_NONE)
 		return true;
 	uint16_t rdpos[MAX_RDPOS];
 	memcpy(rdpos, r->rdpos, sizeof rdpos); /* keep the covered RRset's, for what follows */
-	bool ok = rrset_put(r, z, &z->rrsets[s->sig], owner, apex, sec);
+	bool ok = query_rrset_put(r, z, &z->rrsets[s->sig], owner, apex, sec);
 	memcpy(r->rdpos, rdpos, sizeof rdpos);
 	return ok;
 }
@@ -113,7 +113,7 @@ static void additionals_put(resp_t *r, const zones_czone_t *z, const zones_rrset
 static void add_flush(resp_t *r, const zones_czone_t *z)
 {
 	for (unsigned i = 0; i < r->naddq; i++) {
-		r->addq[i].written = rrset_put(r, z, &z->rrsets[r->addq[i].rrset], r->addq[i].owner,
+		r->addq[i].written = query_rrset_put(r, z, &z->rrsets[r->addq[i].rrset], r->addq[i].owner,
 		                               r->addq[i].apex, SEC_AR);
 		if (!r->addq[i].written && r->addq[i].mandatory)
 			r->tc_keep = true; /* RFC 9471 3: in-domain glue left out */
@@ -125,7 +125,7 @@ static void add_flush(resp_t *r, const zones_czone_t *z)
 	for (unsigned i = 0; i < r->naddq; i++) {
 		const zones_rrset_t *s = &z->rrsets[r->addq[i].rrset];
 		if (s->sig != ZONES_NONE && r->addq[i].written)
-			(void)rrset_put(r, z, &z->rrsets[s->sig], r->addq[i].owner, r->addq[i].apex,
+			(void)query_rrset_put(r, z, &z->rrsets[s->sig], r->addq[i].owner, r->addq[i].apex,
 			                SEC_AR);
 	}
 }
@@ -192,7 +192,7 @@ static void denial_flush(resp_t *r, const zones_czone_t *z)
 		r->len += rel + s->len;
 		r->counts[SEC_NS] += s->count;
 		if (s->sig != ZONES_NONE &&
-		    !rrset_put(r, z, &z->rrsets[s->sig], owner, r->denied_apex[i], SEC_NS)) {
+		    !query_rrset_put(r, z, &z->rrsets[s->sig], owner, r->denied_apex[i], SEC_NS)) {
 			r->tc = true;
 			return;
 		}
@@ -218,7 +218,7 @@ static void referral_put(resp_t *r, const zones_czone_t *z, const zones_node_t *
 {
 	const zones_rrset_t *ns = zones_node_rrset(z, cut, ZONES_T_NS);
 	uint16_t owner = sname_suffix(r, cut->labels);
-	if (!rrset_put(r, z, ns, owner, apex, SEC_NS)) {
+	if (!query_rrset_put(r, z, ns, owner, apex, SEC_NS)) {
 		r->tc = true;
 		return;
 	}
@@ -395,7 +395,7 @@ static step_t node_answer(resp_t *r, const zones_czone_t *z, const zones_node_t 
 			if (c->sig == ZONES_NONE)
 				continue;
 			any = true;
-			if (!rrset_put(r, z, &z->rrsets[c->sig], owner, apex, SEC_AN)) {
+			if (!query_rrset_put(r, z, &z->rrsets[c->sig], owner, apex, SEC_AN)) {
 				r->tc = true;
 				return STEP_DONE;
 			}

@@ -63,6 +63,12 @@ typedef struct {
 
 enum { SEC_AN = 0, SEC_NS = 1, SEC_AR = 2 };
 
+/* query_answer.c: write an RRset whose owner is at \p owner in the packet; RDATA
+ * names point to the owner's ancestors via r->sname_off / r->sname_labels, which
+ * must describe that owner. \retval false when it does not fit. */
+bool query_rrset_put(resp_t *r, const zones_czone_t *z, const zones_rrset_t *s, uint16_t owner,
+                     uint16_t apex, int sec);
+
 /* query_answer.c: fill the answer for a parsed QUERY in class IN. */
 void query_answer(resp_t *r, const zones_snapshot_t *snap);
 
