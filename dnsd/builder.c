@@ -24,6 +24,8 @@ struct dnsd_builder {
 	entry_t *e;
 	size_t n, cap;
 	uint64_t generation;
+	dns_tsig_key_t *tsig; /* the state's TSIG keys, as last read */
+	size_t ntsig;
 };
 
 int dnsd_builder_new(dns_state_t *st, const keymgr_policies_t *policies, dnsd_builder_t **out)
@@ -51,6 +53,9 @@ void dnsd_builder_free(dnsd_builder_t *b)
 	for (size_t i = 0; i < b->n; i++)
 		entry_drop(&b->e[i]);
 	free(b->e);
+	if (b->tsig)
+		memset(b->tsig, 0, b->ntsig * sizeof *b->tsig);
+	free(b->tsig);
 	free(b);
 }
 
@@ -258,6 +263,45 @@ static int batch_persist(dnsd_builder_t *b, scan_t *sc, uint64_t *seen, bool *an
 	return ret;
 }
 
+struct tsig_load {
+	dns_tsig_key_t *k;
+	size_t n, cap;
+};
+
+static int tsig_one(const dns_tsig_key_t *k, void *arg)
+{
+	struct tsig_load *tl = arg;
+	if (tl->n == tl->cap) {
+		size_t nc = tl->cap ? 2 * tl->cap : 8;
+		dns_tsig_key_t *p = realloc(tl->k, nc * sizeof *p);
+		if (!p)
+			return DNS_ENOMEM;
+		tl->k = p;
+		tl->cap = nc;
+	}
+	tl->k[tl->n++] = *k;
+	return 0;
+}
+
+/* The TSIG keys travel with the snapshot; a change of keys alone makes a new one. */
+static int tsig_refresh(dnsd_builder_t *b, dns_state_txn_t *txn, bool *changed)
+{
+	struct tsig_load tl = { 0 };
+	int ret = dns_tsig_each(txn, tsig_one, &tl);
+	if (ret) {
+		free(tl.k);
+		return ret;
+	}
+	*changed = tl.n != b->ntsig ||
+	           (tl.n && memcmp(tl.k, b->tsig, tl.n * sizeof *tl.k) != 0);
+	if (b->tsig)
+		memset(b->tsig, 0, b->ntsig * sizeof *b->tsig);
+	free(b->tsig);
+	b->tsig = tl.k;
+	b->ntsig = tl.n;
+	return 0;
+}
+
 int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap, uint64_t *seen)
 {
 	*snap = NULL;
@@ -270,6 +314,9 @@ int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap, uint64_t *se
 	scan_t sc = { .b = b, .now = (uint32_t)time(NULL) };
 	*seen = dns_state_txn_id(txn);
 	ret = zones_store_list(txn, scan_zone, &sc);
+	bool keys_changed = false;
+	if (ret == 0)
+		ret = tsig_refresh(b, txn, &keys_changed);
 	/* Built and persisted in batches: a batch's keys and signatures are
 	 * stored and dropped before the next is signed, so a first start with
 	 * many signed zones does not hold all their signatures at once. */
@@ -290,7 +337,7 @@ int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap, uint64_t *se
 	bool removed = false;
 	for (size_t i = 0; i < b->n; i++)
 		removed |= !b->e[i].seen;
-	if (ret == 0 && sc.njobs == 0 && !removed) {
+	if (ret == 0 && sc.njobs == 0 && !removed && !keys_changed) {
 		jobs_free(&sc, true);
 		return 0;
 	}
@@ -373,6 +420,16 @@ int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap, uint64_t *se
 			zs[nz++] = b->e[i].zone;
 	ret = zones_snapshot_new(zs, (uint32_t)nz, ++b->generation, snap);
 	free(zs);
+	if (ret == 0 && b->ntsig) {
+		(*snap)->tsig = malloc(b->ntsig * sizeof *b->tsig);
+		if (!(*snap)->tsig) {
+			zones_snapshot_free(*snap);
+			*snap = NULL;
+			return DNS_ENOMEM;
+		}
+		memcpy((*snap)->tsig, b->tsig, b->ntsig * sizeof *b->tsig);
+		(*snap)->ntsig = (uint32_t)b->ntsig;
+	}
 	(void)changed;
 	return ret;
 }

@@ -58,7 +58,7 @@ void dnsd_epoch_reclaim(dnsd_epoch_t *e)
 	dnsd_retired_t **pp = &e->retired;
 	while (*pp) {
 		dnsd_retired_t *r = *pp;
-		if (r->epoch <= min) {
+		if (r->epoch <= min && r->snap->pins == 0) {
 			*pp = r->next;
 			zones_snapshot_free(r->snap);
 			free(r);

@@ -429,6 +429,27 @@ static int mail_any(dns_state_txn_t *txn, bool *any)
 	return ret;
 }
 
+struct orphan_ctx {
+	dns_state_txn_t *txn;
+	const uint8_t *apex;
+	char *err;
+	size_t errlen;
+};
+
+/* A mail domain left outside every zone by a zone removal. */
+static int orphan_one(const mailcore_domain_t *d, void *arg)
+{
+	struct orphan_ctx *oc = arg;
+	uint8_t apex[ZONES_NAME_MAX];
+	if (!zones_name_is_sub(d->name, oc->apex) || mailcore_zone_of(oc->txn, d->name, apex) == 0)
+		return 0;
+	char zn[1024], dn[1024];
+	snprintf(oc->err, oc->errlen, "cannot remove zone %s: mail domain %s is in it (remove the "
+	         "mail domain first: dnsctl mail domain remove %s)", mc_name(oc->apex, zn),
+	         mc_name(d->name, dn), dn);
+	return DNS_EINUSE;
+}
+
 int mailcore_zone_hook(dns_state_txn_t *txn, const uint8_t *apex, bool removed, char *err,
                        size_t errlen)
 {
@@ -443,11 +464,10 @@ int mailcore_zone_hook(dns_state_txn_t *txn, const uint8_t *apex, bool removed, 
 	size_t nt = 1;
 	if (*apex && mailcore_zone_of(txn, apex + 1 + *apex, parent) == 0)
 		nt = 2;
-	int ret = mailcore_sync(txn, tp, nt, err, errlen);
-	if (ret && removed) {
-		char nm[1024], msg[600];
-		snprintf(msg, sizeof msg, "%s", err);
-		snprintf(err, errlen, "cannot remove zone %s: %s", mc_name(apex, nm), msg);
+	if (removed) {
+		struct orphan_ctx oc = { txn, apex, err, errlen };
+		if ((r = mailcore_domain_each(txn, orphan_one, &oc)) != 0)
+			return r;
 	}
-	return ret;
+	return mailcore_sync(txn, tp, nt, err, errlen);
 }

@@ -454,7 +454,7 @@ static int render_domain(render_t *r, const mailcore_domain_t *d)
 
 	/* Client services: RFC 6186 SRV, RFC 8314 5.1 (implicit TLS preferred,
 	 * "0 0 0 ." = not offered, so clients do not fall back to cleartext) */
-	if (d->clients[0]) {
+	if (d->clients[0] && !d->no_mail) {
 		if ((tag = tag_add(r, ZONES_GEN_EXCLUSIVE, "client SRV of mail domain %s",
 		                   d->name)) < 0)
 			return tag;
@@ -477,7 +477,7 @@ static int render_domain(render_t *r, const mailcore_domain_t *d)
 				return ret;
 	}
 	/* Thunderbird's autoconfig and Outlook's autodiscover look these up */
-	if (d->autoconfig[0]) {
+	if (d->autoconfig[0] && !d->no_mail) {
 		if ((tag = tag_add(r, ZONES_GEN_EXCLUSIVE, "autoconfig of mail domain %s",
 		                   d->name)) < 0)
 			return tag;

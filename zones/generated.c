@@ -122,6 +122,19 @@ int zones_gen_check_static(dns_state_txn_t *txn, const uint8_t *apex, const zone
 	}
 	if (ret != DNS_ENOENT)
 		return ret;
+	/* RFC 2181 10.1: nothing joins a generated CNAME */
+	if (rr->type != ZONES_T_CNAME) {
+		uint8_t ck[2 * ZONES_NAME_MAX + 3];
+		size_t ckl = rrset_key(apex, rr->owner, ZONES_T_CNAME, ck);
+		ret = dns_state_get(txn, DNS_DB_GENERATED, ck, ckl, (const void **)&v, &vl);
+		if (ret == 0 && (ret = gen_val_parse(v, vl, &g)) == 0) {
+			conflict_msg(err, errlen, rr->owner, rr->type, "record (RFC 2181 10.1: a CNAME "
+			             "stands alone)", g.src);
+			return DNS_ECONFLICT;
+		}
+		if (ret != DNS_ENOENT)
+			return ret;
+	}
 	/* RFC 2181 10.1: a CNAME cannot join a name that has generated data */
 	if (rr->type == ZONES_T_CNAME || rr->type == ZONES_T_DNAME) {
 		struct any_ctx ac = { "" };

@@ -49,5 +49,9 @@ void zones_snapshot_free(zones_snapshot_t *s)
 			zones_czone_free(s->zones[i]);
 	free(s->zones);
 	free(s->table);
+	if (s->tsig) {
+		memset(s->tsig, 0, s->ntsig * sizeof *s->tsig); /* secrets */
+		free(s->tsig);
+	}
 	free(s);
 }

@@ -382,6 +382,9 @@ typedef struct {
 	uint32_t *table;
 	uint32_t tmask;
 	uint64_t generation; /*!< increases with every snapshot built */
+	dns_tsig_key_t *tsig; /*!< the TSIG keys of the state (owned, freed with the snapshot) */
+	uint32_t ntsig;
+	uint32_t pins;       /*!< outgoing transfers using it (main thread only): not reclaimed */
 } zones_snapshot_t;
 
 /**
