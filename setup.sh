@@ -13,7 +13,7 @@ case $mode in demo|test|deps) ;; *) sed -n '2,8s/^# \{0,1\}//p' "$0"; exit 2;; e
 BUILD_DEPS="build-essential autoconf automake pkg-config libldns-dev libuv1-dev liblmdb-dev
 	libssl-dev libjansson-dev"
 TEST_DEPS="knot knot-dnsutils knot-dnssecutils ldnsutils dnsutils bind9-utils unbound python3
-	python3-dnspython python3-dkim python3-spf openssl dnsperf clang lmdb-utils"
+	python3-dnspython python3-dkim python3-spf python3-nacl openssl dnsperf clang lmdb-utils"
 deps() {
 	local want="$BUILD_DEPS" missing=""
 	[ "$1" = test ] && want="$want $TEST_DEPS"

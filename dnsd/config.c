@@ -211,15 +211,52 @@ static int setting(const char *section, const char *key, char *val, void *arg, c
 		memcpy(c->engine.nsid, val, l);
 		c->engine.nsid_len = (uint16_t)l;
 	} else if (!strcmp(key, "secondary")) {
+		/* "ADDR[@PORT] [key NAME]": NOTIFY goes there (signed with NAME), the
+		 * address may transfer (with NAME), and the mail core waits for it */
+		char addr[100], rest[400];
+		int nf = sscanf(val, "%99s %399[^\n]", addr, rest);
+		dnsd_acl_t acl;
+		char aclsrc[600];
 		if (c->nsecondary >= DNSD_MAX_SECONDARY) {
 			snprintf(why, wl, "more than %d secondaries", DNSD_MAX_SECONDARY);
 			return -1;
 		}
-		if (mailcore_server_parse(val, &c->secondary[c->nsecondary]) != 0) {
-			snprintf(why, wl, "secondary '%s': expected ADDRESS or ADDRESS@PORT", val);
+		if (nf < 1 || mailcore_server_parse(addr, &c->secondary[c->nsecondary]) != 0)
+			goto secondary_bad;
+		snprintf(aclsrc, sizeof aclsrc, "%s%s%s", c->secondary[c->nsecondary].addr,
+		         nf == 2 ? " " : "", nf == 2 ? rest : "");
+		if (dnsd_acl_parse(aclsrc, &acl) != 0)
+			goto secondary_bad;
+		memcpy(c->secondary_key[c->nsecondary], acl.key, sizeof acl.key);
+		if (c->engine.nacl >= DNSD_MAX_ACL) {
+			snprintf(why, wl, "more than %d transfer ACL entries", DNSD_MAX_ACL);
 			return -1;
 		}
+		c->engine.acl[c->engine.nacl++] = acl;
 		c->nsecondary++;
+		return 0;
+secondary_bad:
+		snprintf(why, wl, "secondary '%s': expected ADDRESS[@PORT] [key NAME]", val);
+		return -1;
+	} else if (!strcmp(key, "allow-transfer")) {
+		if (c->engine.nacl >= DNSD_MAX_ACL) {
+			snprintf(why, wl, "more than %d transfer ACL entries", DNSD_MAX_ACL);
+			return -1;
+		}
+		if (dnsd_acl_parse(val, &c->engine.acl[c->engine.nacl]) != 0) {
+			snprintf(why, wl, "allow-transfer '%s': expected ADDRESS[/BITS] [key NAME]", val);
+			return -1;
+		}
+		c->engine.nacl++;
+	} else if (!strcmp(key, "catalog-zone")) {
+		char abs[300];
+		size_t l = strlen(val);
+		snprintf(abs, sizeof abs, "%s%s", val, l && val[l - 1] == '.' ? "" : ".");
+		if (!l || zones_name_parse(abs, NULL, c->catalog) < 0) {
+			snprintf(why, wl, "catalog-zone '%s': expected a domain name", val);
+			return -1;
+		}
+		zones_name_lower(c->catalog);
 	} else if (!strcmp(key, "cookies")) {
 		if (parse_bool(val, &c->engine.cookies))
 			goto boolean;

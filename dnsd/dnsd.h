@@ -41,7 +41,9 @@ typedef struct {
 	dnsd_engine_conf_t engine;
 	keymgr_policies_t policies; /*!< built-in "default" plus [policy NAME] sections */
 	mailcore_server_t secondary[DNSD_MAX_SECONDARY]; /*!< servers that copy every zone */
+	uint8_t secondary_key[DNSD_MAX_SECONDARY][255]; /*!< TSIG key for NOTIFY, or "" */
 	unsigned nsecondary;
+	uint8_t catalog[255];      /*!< catalog zone name (RFC 9432), or catalog[0] == 0 */
 } dnsd_config_t;
 
 /** \brief Defaults: state /var/lib/dnsd, listen on port 53 of all addresses.

@@ -13,6 +13,20 @@
 #include "zones/zones.h"
 #include "dnsd/xfr.h"
 
+#define DNSD_MAX_ACL 64
+
+/** Who may transfer zones (RFC 5936 4.3): an address prefix, and the TSIG key
+ * the request must be signed with (empty name: none required). */
+typedef struct {
+	uint8_t family;     /*!< 4 or 6 */
+	uint8_t prefix;     /*!< bits */
+	uint8_t addr[16];
+	uint8_t key[255];   /*!< lowercase wire name, or key[0] == 0 */
+} dnsd_acl_t;
+
+/** \brief Parse "PREFIX [key NAME]" ("192.0.2.0/24", "2001:db8::1", ...). \retval 0, DNS_EINVAL */
+int dnsd_acl_parse(const char *s, dnsd_acl_t *out);
+
 /** Engine settings, fixed for the lifetime of a snapshot generation of the config. */
 typedef struct {
 	uint16_t udp_max;         /*!< our EDNS UDP payload size (RFC 6891 6.2.5), default 1232 */
@@ -20,6 +34,8 @@ typedef struct {
 	uint16_t nsid_len;        /*!< 0: no NSID (RFC 5001) */
 	uint8_t nsid[128];
 	bool cookies;             /*!< answer DNS cookies (RFC 7873, RFC 9018) */
+	dnsd_acl_t acl[DNSD_MAX_ACL]; /*!< who may transfer (default: nobody) */
+	unsigned nacl;
 	uint8_t cookie_secret[16];
 } dnsd_engine_conf_t;
 

@@ -277,8 +277,12 @@ static int tick_txn(dns_state_txn_t *txn, void *arg)
 		mailcore_dkim_plan(keys, (size_t)n, &d, served, tc->now, &plan);
 		tc->next = plan.next;
 		tc->waiting = plan.waiting || plan.create;
-		for (int i = 0; i < n && ret == 0 && (plan.changed || plan.drop[i]); i++)
-			ret = plan.drop[i] ? mailcore_key_del(txn, &keys[i]) : mailcore_key_put(txn, &keys[i]);
+		for (int i = 0; i < n && ret == 0; i++) {
+			if (plan.drop[i])
+				ret = mailcore_key_del(txn, &keys[i]);
+			else if (plan.changed)
+				ret = mailcore_key_put(txn, &keys[i]);
+		}
 		if (ret == 0 && plan.create)
 			ret = mc_keys_create(txn, &d, keys, (size_t)n, plan.create, tc->now);
 		bool any = plan.create != 0;

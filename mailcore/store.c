@@ -121,11 +121,17 @@ static void encode(dns_buf_t *b, const void *obj, const field_t *f, size_t nf)
 			len = *(const uint16_t *)(const void *)(o + f[i].lenoff);
 			break;
 		case F_NAMES: {
+			/* the names one after the other, each from its own slot */
 			uint8_t cnt = o[f[i].lenoff];
 			len = 0;
 			for (uint8_t k = 0; k < cnt; k++)
 				len += zones_name_len(m + (size_t)k * f[i].size, ZONES_NAME_MAX);
-			break;
+			dns_buf_u8(b, f[i].tag);
+			dns_buf_u16(b, (uint16_t)len);
+			for (uint8_t k = 0; k < cnt; k++)
+				dns_buf_append(b, m + (size_t)k * f[i].size,
+				               zones_name_len(m + (size_t)k * f[i].size, ZONES_NAME_MAX));
+			continue;
 		}
 		}
 		dns_buf_u8(b, f[i].tag);

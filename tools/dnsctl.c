@@ -164,8 +164,10 @@ static int config_setting(const char *section, const char *key, char *val, void 
 			snprintf(why, wl, "more than 16 secondaries");
 			return -1;
 		}
-		if (mailcore_server_parse(val, &ctl->secondary[ctl->nsecondary]) != 0) {
-			snprintf(why, wl, "secondary '%s': expected ADDRESS or ADDRESS@PORT", val);
+		char addr[100];
+		if (sscanf(val, "%99s", addr) != 1 ||
+		    mailcore_server_parse(addr, &ctl->secondary[ctl->nsecondary]) != 0) {
+			snprintf(why, wl, "secondary '%s': expected ADDRESS[@PORT] [key NAME]", val);
 			return -1;
 		}
 		ctl->nsecondary++;
