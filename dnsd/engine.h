@@ -12,6 +12,7 @@
 
 #include "zones/zones.h"
 #include "dnsd/xfr.h"
+#include "dnsd/tsig.h"
 
 #define DNSD_MAX_ACL 64
 
@@ -57,6 +58,16 @@ static inline void dnsd_engine_stats_add(dnsd_engine_stats_t *sum, const dnsd_en
 	sum->truncated += s->truncated;
 }
 
+/** A transfer the transport is to run (dnsd_engine_answer returned DNSD_XFR). */
+typedef struct {
+	const zones_czone_t *zone;
+	uint16_t qtype;           /*!< AXFR or IXFR */
+	bool has_serial;          /*!< IXFR: the client's serial */
+	uint32_t serial;
+	bool sign;                /*!< sign every message with tsig (RFC 8945 5.3.1) */
+	dnsd_tsig_ctx_t tsig;     /*!< its key points into the snapshot: keep it pinned */
+} dnsd_xfr_req_t;
+
 /** What the transport knows about a query. */
 typedef struct {
 	const uint8_t *data;
@@ -65,6 +76,7 @@ typedef struct {
 	uint8_t addr[16];  /*!< client address for cookies (4 or 16 bytes used) */
 	uint8_t addrlen;
 	uint32_t now;      /*!< unix time, read once per batch by the caller */
+	dnsd_xfr_req_t *xfr; /*!< TCP: where an allowed AXFR/IXFR is described; UDP: NULL */
 } dnsd_query_in_t;
 
 typedef struct {
@@ -73,7 +85,7 @@ typedef struct {
 } dnsd_engine_t;
 
 /** Result of dnsd_engine_answer(). */
-enum { DNSD_DROP = 0, DNSD_RESPOND = 1 };
+enum { DNSD_DROP = 0, DNSD_RESPOND = 1, DNSD_XFR = 2 };
 
 /**
  * \brief Answer one DNS message.

@@ -92,6 +92,18 @@ static int sections_parse(resp_t *r, const dnsd_engine_conf_t *conf, const uint8
 			uint16_t type = dns_get16(m + o), rdlen = dns_get16(m + o + 8);
 			if (o + 10 + rdlen > len)
 				return -1;
+			if (type == 250)
+				r->has_tsig = true; /* where it may be: dnsd_tsig_verify checks */
+			if (type == ZONES_T_SOA && s == SEC_NS && r->qtype == ZONES_T_IXFR) {
+				/* RFC 1995 3: the client's version; MNAME, RNAME, then SERIAL */
+				size_t e = o + 10 + rdlen;
+				size_t p = name_skip(m, e, o + 10);
+				p = p ? name_skip(m, e, p) : 0;
+				if (p && p + 20 <= e) {
+					r->ixfr_serial = dns_get32(m + p);
+					r->has_serial = true;
+				}
+			}
 			if (type == ZONES_T_OPT) {
 				/* RFC 6891 6.1.1: one OPT, in the additional section, owner root */
 				if (s != SEC_AR || r->edns || m[owner] != 0)
@@ -170,6 +182,8 @@ int dnsd_engine_answer(dnsd_engine_t *eng, const zones_snapshot_t *snap, const d
 	r.qend = 12;
 	r.len = 12;
 	r.cap = 512;
+	r.qtype = 0;
+	r.has_tsig = r.sign = r.has_serial = false;
 
 	uint16_t qf = dns_get16(m + 2);
 	unsigned qd = dns_get16(m + 4);
@@ -203,8 +217,12 @@ int dnsd_engine_answer(dnsd_engine_t *eng, const zones_snapshot_t *snap, const d
 		r.len = o;
 		perr = sections_parse(&r, eng->conf, m, len, o);
 	}
+	/* RFC 8945 5.2: a signed request is checked before anything else */
+	bool tsig_failed = perr == 0 && r.has_tsig && query_tsig_check(&r, snap, m, len) != 0;
 	if (perr == -1) {
 		r.rcode = RCODE_FORMERR;
+	} else if (tsig_failed) {
+		/* the rcode (NOTAUTH, FORMERR) is set */
 	} else if (perr == -2) {
 		r.rcode = RCODE_BADVERS; /* RFC 6891 6.1.3 */
 	} else if (OPCODE(qf) != OPCODE_QUERY) {
@@ -217,10 +235,9 @@ int dnsd_engine_answer(dnsd_engine_t *eng, const zones_snapshot_t *snap, const d
 	} else if (r.qtype == ZONES_T_AXFR && !in->tcp) {
 		r.rcode = RCODE_FORMERR; /* RFC 5936 4.2: AXFR only over TCP */
 	} else if (r.qtype == ZONES_T_AXFR || r.qtype == ZONES_T_IXFR) {
-		/* transfers are refused by default (no ACL allows them yet); IXFR may
-		 * come over UDP (RFC 1995 2) and is refused the same way */
-		r.rcode = RCODE_REFUSED;
-		r.ede = EDE_PROHIBITED;
+		/* who may transfer, and how (query_xfr.c); IXFR over UDP gets the SOA */
+		if (query_xfr(&r, eng, snap) == DNSD_XFR)
+			return DNSD_XFR;
 	} else if (r.qtype == 253 || r.qtype == 254) {
 		r.rcode = RCODE_NOTIMP; /* MAILB, MAILA: obsolete (RFC 2505) */
 	}
@@ -237,7 +254,8 @@ int dnsd_engine_answer(dnsd_engine_t *eng, const zones_snapshot_t *snap, const d
 	if (cap > outcap)
 		cap = outcap;
 	size_t optlen = r.edns ? query_edns_size(&r, eng->conf) : 0;
-	r.cap = cap - optlen;
+	size_t tsiglen = r.sign ? dnsd_tsig_size(&r.tsig) : 0;
+	r.cap = cap - optlen - tsiglen;
 
 	if (r.rcode == RCODE_NOERROR && r.qend > 12)
 		query_answer(&r, snap);
@@ -250,10 +268,13 @@ int dnsd_engine_answer(dnsd_engine_t *eng, const zones_snapshot_t *snap, const d
 		eng->stats.truncated++;
 	}
 	if (r.edns) {
-		r.cap = cap;
+		r.cap = cap - tsiglen;
 		query_edns_write(&r, eng->conf);
 	}
 	header_write(&r, m);
+	/* RFC 8945 4.2: the TSIG comes last, after the OPT */
+	if (r.sign && dnsd_tsig_sign(out, &r.len, cap, &r.tsig, in->now) != 0)
+		r.sign = false;
 	count_rcode(&eng->stats, r.rcode);
 	*outlen = r.len;
 	return DNSD_RESPOND;

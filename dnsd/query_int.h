@@ -59,6 +59,12 @@ typedef struct {
 	uint8_t ndenied;
 	add_entry_t addq[48];          /* additional-section RRsets, written last */
 	uint8_t naddq;
+	/* TSIG (RFC 8945) and transfers */
+	bool has_tsig;                 /* the request ends with a TSIG RR */
+	bool sign;                     /* sign the response (ctx below) */
+	dnsd_tsig_ctx_t tsig;
+	bool has_serial;               /* IXFR: the client's SOA serial (RFC 1995 3) */
+	uint32_t ixfr_serial;
 } resp_t;
 
 enum { SEC_AN = 0, SEC_NS = 1, SEC_AR = 2 };
@@ -71,6 +77,11 @@ bool query_rrset_put(resp_t *r, const zones_czone_t *z, const zones_rrset_t *s, 
 
 /* query_answer.c: fill the answer for a parsed QUERY in class IN. */
 void query_answer(resp_t *r, const zones_snapshot_t *snap);
+
+/* query_xfr.c: the TSIG of a request (\retval 0 go on, else the rcode is set) and
+ * what to do with AXFR/IXFR: an answer, or DNSD_XFR for the transport. */
+int query_tsig_check(resp_t *r, const zones_snapshot_t *snap, const uint8_t *m, size_t len);
+int query_xfr(resp_t *r, const dnsd_engine_t *eng, const zones_snapshot_t *snap);
 
 /* query_edns.c */
 int query_edns_parse(resp_t *r, const uint8_t *opt_rdata, uint16_t rdlen, uint32_t ttl,

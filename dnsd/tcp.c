@@ -5,6 +5,8 @@
  * timeout, a connection limit, and backpressure when a client stops reading.
  */
 #include <stdlib.h>
+#include <arpa/inet.h>
+#include <inttypes.h>
 #include <string.h>
 #include <time.h>
 #include "dnsd/server_int.h"
@@ -21,6 +23,14 @@ typedef struct conn {
 	bool reading, closing;
 	int closes_pending;
 	dnsd_query_in_t q;
+	/* an outgoing zone transfer (RFC 5936 4.2: its messages follow one
+	 * another on the connection; queries after it wait) */
+	dnsd_xfr_req_t xreq;
+	dnsd_xfr_t x;
+	zones_snapshot_t *pinned;  /* the snapshot holding x's zone */
+	bool xfr_active, xfr_soa_only;
+	char peer[INET6_ADDRSTRLEN + 8];
+	uint64_t xfr_started;
 } conn_t;
 
 typedef struct {
@@ -44,10 +54,25 @@ typedef struct {
 	uint8_t data[];
 } wreq_t;
 
+static void xfr_end(conn_t *c)
+{
+	if (c->pinned)
+		c->pinned->pins--; /* dnsd_epoch_reclaim may free it now */
+	c->pinned = NULL;
+	c->xfr_active = false;
+}
+
 static void conn_closed(uv_handle_t *h)
 {
 	conn_t *c = h->data;
 	if (--c->closes_pending == 0) {
+		if (c->xfr_active) {
+			char zn[1024];
+			zones_name_print(c->x.z->apex, zn, sizeof zn);
+			dns_log_warning("transfer of zone %s to %s: connection closed after %" PRIu64
+			                " messages", zn, c->peer, c->x.msgs);
+		}
+		xfr_end(c);
 		c->t->nconns--;
 		free(c->rbuf);
 		free(c);
@@ -78,6 +103,7 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 
 static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 static void process(conn_t *c);
+static void xfr_pump(conn_t *c);
 
 static void write_done(uv_write_t *req, int status)
 {
@@ -87,7 +113,10 @@ static void write_done(uv_write_t *req, int status)
 		conn_close(c);
 		return;
 	}
-	if (!c->reading && !c->closing &&
+	if (c->xfr_active && !c->closing &&
+	    uv_stream_get_write_queue_size((uv_stream_t *)&c->h) < WQ_MAX / 2)
+		xfr_pump(c);
+	if (!c->reading && !c->closing && !c->xfr_active &&
 	    uv_stream_get_write_queue_size((uv_stream_t *)&c->h) < WQ_MAX / 2) {
 		process(c); /* what was read before the pause first */
 		if (!c->closing && uv_stream_get_write_queue_size((uv_stream_t *)&c->h) <= WQ_MAX) {
@@ -122,6 +151,98 @@ static void reply(conn_t *c, const uint8_t *msg, size_t len)
 	}
 }
 
+/* A refused or unauthorised transfer request is logged (who asked for what). */
+static void xfr_refusal_log(conn_t *c, const uint8_t *ans, size_t len)
+{
+	unsigned rc = len >= 12 ? (ans[3] & 0xf) : 0;
+	if (rc != 5 && rc != 9)
+		return;
+	size_t o = 12;
+	while (o < len && ans[o] && ans[o] < 64)
+		o += 1u + ans[o];
+	if (o + 5 > len || ans[o] || dns_get16(ans + 4) != 1)
+		return;
+	uint16_t qt = dns_get16(ans + o + 1);
+	if (qt != ZONES_T_AXFR && qt != ZONES_T_IXFR)
+		return;
+	char zn[1024];
+	zones_name_print(ans + 12, zn, sizeof zn);
+	dns_log_warning("%s of zone %s from %s: %s", qt == ZONES_T_AXFR ? "AXFR" : "IXFR", zn,
+	                c->peer, rc == 5 ? "REFUSED (not allowed by the transfer ACL)"
+	                                 : "NOTAUTH (no such zone, or a TSIG error)");
+}
+
+/* RFC 1982 3.2: is a at or after b? */
+static bool serial_ge(uint32_t a, uint32_t b)
+{
+	return a == b || (int32_t)(a - b) > 0;
+}
+
+static void xfr_start(conn_t *c, zones_snapshot_t *snap)
+{
+	snap->pins++;
+	c->pinned = snap;
+	c->xfr_active = true;
+	c->xfr_started = dns_now_ms();
+	dnsd_xfr_init(&c->x, c->xreq.zone, c->q.data, c->q.len);
+	/* RFC 1995 4: a client that is up to date gets the SOA alone */
+	c->xfr_soa_only = c->xreq.qtype == ZONES_T_IXFR && c->xreq.has_serial &&
+	                  serial_ge(c->xreq.serial, c->xreq.zone->serial);
+}
+
+static void xfr_pump(conn_t *c)
+{
+	struct dnsd_tcp *t = c->t;
+	while (c->xfr_active && !c->closing &&
+	       uv_stream_get_write_queue_size((uv_stream_t *)&c->h) <= WQ_MAX) {
+		size_t len = 0;
+		int more;
+		if (c->xfr_soa_only) {
+			c->x.phase = DNSD_XFR_LAST_SOA; /* one message: the SOA */
+			more = dnsd_xfr_axfr_next(&c->x, t->out + 2, 65535, &len);
+		} else {
+			more = dnsd_xfr_axfr_next(&c->x, t->out + 2, 65535, &len);
+		}
+		char zn[1024];
+		zones_name_print(c->x.z->apex, zn, sizeof zn);
+		if (more < 0) {
+			dns_log_error("transfer of zone %s to %s: %s (an RRset larger than a message)",
+			              zn, c->peer, dns_strerror(more));
+			xfr_end(c);
+			conn_close(c);
+			return;
+		}
+		/* RFC 8945 5.3.1: every message of the answer signed, in a chain */
+		if (c->xreq.sign && dnsd_tsig_sign(t->out + 2, &len, 65535, &c->xreq.tsig,
+		                                   (uint64_t)time(NULL)) != 0) {
+			xfr_end(c);
+			conn_close(c);
+			return;
+		}
+		dns_put16(t->out, (uint16_t)len);
+		reply(c, t->out, len + 2);
+		uv_timer_again(&c->idle); /* a long transfer is not an idle connection */
+		if (more == 0) {
+			dns_log_info("%s of zone %s serial %u to %s%s: %" PRIu64 " messages, %" PRIu64
+			             " records, %" PRIu64 " ms",
+			             c->xfr_soa_only ? "IXFR (up to date)" :
+			             c->xreq.qtype == ZONES_T_IXFR ? "IXFR (as a full transfer)" : "AXFR",
+			             zn, c->x.z->serial, c->peer, c->xreq.sign ? " (TSIG)" : "", c->x.msgs,
+			             c->x.rrs, dns_now_ms() - c->xfr_started);
+			xfr_end(c);
+			/* queries that came after the transfer request */
+			if (!c->closing)
+				process(c);
+			if (!c->closing && !c->reading &&
+			    uv_stream_get_write_queue_size((uv_stream_t *)&c->h) <= WQ_MAX) {
+				c->reading = true;
+				uv_read_start((uv_stream_t *)&c->h, alloc_cb, read_cb);
+			}
+			return;
+		}
+	}
+}
+
 /* Answer the complete messages in the buffer, in order (RFC 7766 6.2.1.1:
  * pipelining), until the client has too many unread answers: then stop
  * reading, keep the rest, and go on when its answers drain (write_done). */
@@ -130,7 +251,8 @@ static void process(conn_t *c)
 	struct dnsd_tcp *t = c->t;
 	size_t o = 0;
 	c->q.now = (uint32_t)time(NULL);
-	while (c->rlen - o >= 2 && !c->closing) {
+	c->q.xfr = &c->xreq;
+	while (c->rlen - o >= 2 && !c->closing && !c->xfr_active) {
 		if (uv_stream_get_write_queue_size((uv_stream_t *)&c->h) > WQ_MAX) {
 			if (c->reading) {
 				uv_read_stop((uv_stream_t *)&c->h);
@@ -145,10 +267,16 @@ static void process(conn_t *c)
 		c->q.len = mlen;
 		size_t alen;
 		const zones_snapshot_t *snap = atomic_load(&t->ep->current);
-		if (snap && dnsd_engine_answer(&t->eng, snap, &c->q, t->out + 2, 65535, &alen) ==
-		            DNSD_RESPOND) {
+		int how = snap ? dnsd_engine_answer(&t->eng, snap, &c->q, t->out + 2, 65535, &alen)
+		               : DNSD_DROP;
+		if (how == DNSD_RESPOND) {
+			xfr_refusal_log(c, t->out + 2, alen);
 			dns_put16(t->out, (uint16_t)alen);
 			reply(c, t->out, alen + 2);
+		} else if (how == DNSD_XFR) {
+			xfr_start(c, (zones_snapshot_t *)snap);
+			o += 2 + mlen;
+			break;
 		} else if (mlen < 12) {
 			conn_close(c); /* not DNS: RFC 7766 6.2.4 lets us close */
 		}
@@ -158,6 +286,8 @@ static void process(conn_t *c)
 		return;
 	memmove(c->rbuf, c->rbuf + o, c->rlen - o);
 	c->rlen -= o;
+	if (c->xfr_active)
+		xfr_pump(c);
 }
 
 static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
@@ -208,6 +338,8 @@ static void accept_cb(uv_stream_t *server, int status)
 		}
 	}
 	c->q.tcp = true;
+	if (c->q.addrlen)
+		inet_ntop(c->q.addrlen == 4 ? AF_INET : AF_INET6, c->q.addr, c->peer, sizeof c->peer);
 	uv_tcp_nodelay(&c->h, 1);
 	uv_timer_start(&c->idle, idle_fired, t->conf->tcp_idle_ms, t->conf->tcp_idle_ms);
 	c->reading = true;

@@ -3,7 +3,8 @@
 # under test are compiled again with the fuzzer's sanitizers.
 FUZZ_SRCS = common/error.c common/log.c common/util.c zones/name.c zones/content.c \
 	zones/master.c zones/czone.c zones/snapshot.c zones/nsec3.c dnsd/query.c dnsd/query_answer.c \
-	dnsd/query_edns.c dnsd/siphash.c
+	dnsd/query_edns.c dnsd/siphash.c dnsd/query_xfr.c dnsd/xfr.c dnsd/acl.c dnsd/tsig.c \
+	common/tsigkeys.c common/state.c
 FUZZ_FLAGS = -g -O1 -std=c11 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -I$(top_srcdir) -include $(top_builddir)/config.h \
 	$(LDNS_CFLAGS) $(LMDB_CFLAGS) $(CRYPTO_CFLAGS)
