@@ -5,6 +5,7 @@
  *   notify  - the state changed: rebuild now; replies once the change is served
  *   status  - a JSON object with the serving state and counters
  *   reload  - as SIGHUP
+ *   zone Z  - a JSON object: zone Z's serial served and its NOTIFY state
  * Only the owner of the state directory can connect (the directory is 0700).
  */
 #include <stdlib.h>
@@ -112,6 +113,8 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		ops->status(ops->arg, out, sizeof out);
 	else if (!strcmp(c->line, "reload"))
 		ops->reload(ops->arg, out, sizeof out);
+	else if (!strncmp(c->line, "zone ", 5))
+		ops->zone(ops->arg, c->line + 5, out, sizeof out);
 	else
 		snprintf(out, sizeof out, "error: unknown command");
 	reply(c, out);

@@ -23,6 +23,7 @@ typedef struct {
 	dnsd_tcp_t *tcp;
 	dnsd_control_t *control;
 	dnsd_mailtimer_t *mail;
+	dnsd_notify_t *notify;
 	uv_timer_t poll;
 	uv_signal_t sig_term, sig_int, sig_hup;
 	uint64_t last_txn;
@@ -41,6 +42,8 @@ static int rebuild(server_t *s, uint64_t *seen)
 		return ret;
 	}
 	if (snap) {
+		/* before publishing: the old snapshot may be freed by it */
+		dnsd_notify_changes(s->notify, atomic_load(&s->ep.current), snap);
 		if ((ret = dnsd_epoch_publish(&s->ep, snap)) != 0) {
 			zones_snapshot_free(snap);
 			return ret;
@@ -142,6 +145,25 @@ static void ctl_reload(void *arg, char *out, size_t len)
 	reload(arg, out, len);
 }
 
+static void ctl_zone(void *arg, const char *zone, char *out, size_t len)
+{
+	server_t *s = arg;
+	uint8_t apex[ZONES_NAME_MAX];
+	int al = zones_name_parse(zone, NULL, apex);
+	if (al < 0) {
+		snprintf(out, len, "error: bad zone name");
+		return;
+	}
+	zones_name_lower(apex);
+	const zones_snapshot_t *snap = atomic_load(&s->ep.current);
+	const zones_czone_t *z = snap ? zones_snapshot_get(snap, apex, (size_t)al,
+	                                                   zones_name_hash(apex, (size_t)al)) : NULL;
+	char st[1800];
+	dnsd_notify_status(s->notify, apex, st, sizeof st);
+	snprintf(out, len, "{\"served\": %s, \"serial\": %u, \"secondaries\": %s}",
+	         z ? "true" : "false", z ? z->serial : 0, st);
+}
+
 static void close_any(uv_handle_t *h, void *arg)
 {
 	if (!uv_is_closing(h))
@@ -158,6 +180,7 @@ static void signal_cb(uv_signal_t *h, int signum)
 	}
 	dns_log_info("stopping (signal %d)", signum);
 	dnsd_mailtimer_stop(s->mail);
+	dnsd_notify_stop(s->notify);
 	dnsd_control_stop(s->control);
 	dnsd_tcp_stop(s->tcp);
 	uv_walk(s->loop, close_any, NULL);
@@ -195,12 +218,13 @@ int dnsd_server_run(dnsd_config_t *conf)
 	if ((ret = dnsd_tcp_start(s.loop, conf, &s.ep, &s.tcp)) != 0 ||
 	    (ret = dnsd_udp_start(conf, &s.ep, 0, &s.udp)) != 0)
 		goto out_loop;
-	dnsd_control_ops_t ops = { ctl_notify, ctl_status, ctl_reload, &s };
+	dnsd_control_ops_t ops = { ctl_notify, ctl_status, ctl_reload, ctl_zone, &s };
 	if ((ret = dnsd_control_start(s.loop, conf->state_dir, &ops, &s.control)) != 0)
 		goto out_loop;
 	for (unsigned i = 0; i < conf->nlisten; i++)
 		dns_log_info("listening on %s (UDP and TCP)", conf->listen[i].text);
-	if ((ret = dnsd_mailtimer_start(s.loop, s.st, conf, &s.mail)) != 0)
+	if ((ret = dnsd_mailtimer_start(s.loop, s.st, conf, &s.mail)) != 0 ||
+	    (ret = dnsd_notify_start(s.loop, conf, &s.ep, &s.notify)) != 0)
 		goto out_loop;
 	uv_timer_init(s.loop, &s.poll);
 	s.poll.data = &s;
@@ -219,6 +243,7 @@ int dnsd_server_run(dnsd_config_t *conf)
 out_loop:
 	if (ret && s.loop) {
 		dnsd_mailtimer_stop(s.mail);
+		dnsd_notify_stop(s.notify);
 		dnsd_control_stop(s.control);
 		dnsd_tcp_stop(s.tcp);
 		uv_walk(s.loop, close_any, NULL);
@@ -228,6 +253,7 @@ out_loop:
 	dnsd_tcp_free(s.tcp);
 	dnsd_control_free(s.control);
 	dnsd_mailtimer_free(s.mail);
+	dnsd_notify_free(s.notify);
 	if (s.loop)
 		uv_loop_close(s.loop);
 out:

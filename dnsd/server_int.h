@@ -74,12 +74,25 @@ typedef struct {
 	void (*notify)(void *arg, char *reply, size_t len);
 	void (*status)(void *arg, char *reply, size_t len);
 	void (*reload)(void *arg, char *reply, size_t len);
+	void (*zone)(void *arg, const char *zone, char *reply, size_t len);
 	void *arg;
 } dnsd_control_ops_t;
 typedef struct dnsd_control dnsd_control_t;
 int dnsd_control_start(uv_loop_t *loop, const char *dir, const dnsd_control_ops_t *ops,
                        dnsd_control_t **out);
 void dnsd_control_stop(dnsd_control_t *c);
+
+/* ---- NOTIFY to the secondaries (notify.c) ---- */
+typedef struct dnsd_notify dnsd_notify_t;
+_mustcheck_ int dnsd_notify_start(uv_loop_t *loop, const dnsd_config_t *conf, dnsd_epoch_t *ep,
+                                  dnsd_notify_t **out);
+/** \brief A new snapshot is about to be served: NOTIFY for every serial that changed. */
+void dnsd_notify_changes(dnsd_notify_t *nf, const zones_snapshot_t *old,
+                         const zones_snapshot_t *snap);
+/** \brief JSON array: per secondary, the serial announced and the last acknowledged. */
+void dnsd_notify_status(dnsd_notify_t *nf, const uint8_t *apex, char *out, size_t len);
+void dnsd_notify_stop(dnsd_notify_t *nf);
+void dnsd_notify_free(dnsd_notify_t *nf);
 
 /* ---- the DKIM timer (mailtimer.c) ---- */
 typedef struct dnsd_mailtimer dnsd_mailtimer_t;

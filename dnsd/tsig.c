@@ -285,8 +285,9 @@ static int mac_compute(const dnsd_tsig_key_t *key, const digest_t *d, uint8_t ou
 	size_t vlen = vars_write(d, vars);
 	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	EVP_MAC_CTX *c = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	char *md = (char *)md_names[key->alg];
 	OSSL_PARAM params[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)md_names[key->alg], 0),
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, md, 0),
 		OSSL_PARAM_construct_end(),
 	};
 	int ok = c && EVP_MAC_init(c, key->secret, key->secretlen, params);

@@ -354,7 +354,17 @@ static int zone_show(ctl_t *ctl, int argc, char **argv)
 	                      "served", served, "records", (json_int_t)c.n, "created", created,
 	                      "serial_changed", updated);
 	zones_content_deinit(&c);
+	/* what dnsd serves and told the secondaries (RFC 1996), from dnsd itself */
+	char cmd[1100], reply[2048];
+	json_t *live = NULL;
+	snprintf(cmd, sizeof cmd, "zone %s", an);
+	if (dns_control_request(ctl->state_dir, cmd, reply, sizeof reply, 5000) == 0)
+		live = json_loads(reply, 0, NULL);
+	json_t *secs = live ? json_object_get(live, "secondaries") : NULL;
+	if (secs)
+		json_object_set(j, "secondaries", secs);
 	if (ctl->json) {
+		json_decref(live);
 		ctl_json_print(j);
 		return 0;
 	}
@@ -364,6 +374,21 @@ static int zone_show(ctl_t *ctl, int argc, char **argv)
 	       (size_t)json_integer_value(json_object_get(j, "records")), created);
 	if (served)
 		printf("changed:  %s\n", updated);
+	size_t i;
+	json_t *v;
+	json_array_foreach(secs, i, v) {
+		long long at = (long long)json_integer_value(json_object_get(v, "acked_at"));
+		char when[32] = "never";
+		time_t ta = (time_t)at;
+		if (at)
+			strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&ta));
+		printf("secondary %s: NOTIFY serial %lld%s, last acknowledged serial %lld at %s\n",
+		       json_string_value(json_object_get(v, "secondary")),
+		       (long long)json_integer_value(json_object_get(v, "notify_serial")),
+		       json_is_true(json_object_get(v, "pending")) ? " (not yet acknowledged)" : "",
+		       (long long)json_integer_value(json_object_get(v, "acked_serial")), when);
+	}
+	json_decref(live);
 	json_decref(j);
 	return 0;
 }
