@@ -92,6 +92,8 @@ typedef enum {
 	DNS_DB_GENERATED,/*!< like records, for the records the mail core generates */
 	DNS_DB_MAIL,     /*!< mail domains, hosts and DKIM keys (mailcore) */
 	DNS_DB_TSIG,     /*!< TSIG key name (wire) -> algorithm and secret (RFC 8945) */
+	DNS_DB_XFR,      /*!< zone apex | owner | 0 | type -> the RRs as last served (dnsd) */
+	DNS_DB_JOURNAL,  /*!< zone apex | sequence -> one serial change: RRs out, RRs in (dnsd) */
 	DNS_DB_COUNT
 } dns_db_t;
 

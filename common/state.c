@@ -30,6 +30,8 @@ static const char *const db_names[DNS_DB_COUNT] = {
 	[DNS_DB_GENERATED] = "generated",
 	[DNS_DB_MAIL] = "mail",
 	[DNS_DB_TSIG] = "tsig",
+	[DNS_DB_XFR] = "xfr",
+	[DNS_DB_JOURNAL] = "journal",
 };
 
 struct dns_state {

@@ -26,7 +26,13 @@ struct dnsd_builder {
 	uint64_t generation;
 	dns_tsig_key_t *tsig; /* the state's TSIG keys, as last read */
 	size_t ntsig;
+	size_t journal_max;   /* bytes of IXFR journal per zone; 0: no journal */
 };
+
+void dnsd_builder_journal(dnsd_builder_t *b, size_t maxbytes)
+{
+	b->journal_max = maxbytes;
+}
 
 int dnsd_builder_new(dns_state_t *st, const keymgr_policies_t *policies, dnsd_builder_t **out)
 {
@@ -139,7 +145,8 @@ static bool serial_gt(uint32_t a, uint32_t b)
 	return a != b && (uint32_t)(a - b) < 0x80000000u;
 }
 
-static void job_build(dns_state_txn_t *txn, job_t *j, const keymgr_policies_t *ps, uint32_t now)
+static void job_build(dnsd_builder_t *b, dns_state_txn_t *txn, job_t *j,
+                      const keymgr_policies_t *ps, uint32_t now)
 {
 	char name[1024];
 	zones_name_print(j->apex, name, sizeof name);
@@ -215,6 +222,17 @@ static void job_build(dns_state_txn_t *txn, job_t *j, const keymgr_policies_t *p
 		ret = zones_czone_build(&c, serial, &j->zone);
 	if (ret)
 		dns_log_error("zone %s: cannot compile: %s", name, dns_strerror(ret));
+	/* RFC 1995: what changed since the last serial, for IXFR */
+	if (ret == 0 && b->journal_max && (!have || serial != sv.serial)) {
+		size_t out = 0, in = 0;
+		int jr = dnsd_journal_update(b->st, &c, serial, b->journal_max, &out, &in);
+		if (jr)
+			dns_log_error("zone %s: journal not updated (IXFR falls back to AXFR): %s",
+			              name, dns_strerror(jr));
+		else if (have)
+			dns_log_debug("zone %s: serial %u: %zu records out, %zu in", name, serial, out,
+			              in);
+	}
 	zones_content_deinit(&c);
 }
 
@@ -322,7 +340,7 @@ int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap, uint64_t *se
 	 * many signed zones does not hold all their signatures at once. */
 	bool any = false;
 	for (size_t i = 0; ret == 0 && i < sc.njobs; i++) {
-		job_build(txn, &sc.jobs[i], b->policies, sc.now);
+		job_build(b, txn, &sc.jobs[i], b->policies, sc.now);
 		if (i % 256 == 255)
 			dns_state_pages_release(b->st); /* keep a big first load out of RSS */
 		if (i + 1 - sc.from == BATCH || i + 1 == sc.njobs) {

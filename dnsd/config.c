@@ -35,6 +35,7 @@ int dnsd_config_defaults(dnsd_config_t *c)
 	c->engine.udp_max = 1232; /* DNS flag day 2020: no IP fragmentation */
 	c->engine.tcp_idle_100ms = 100;
 	c->engine.cookies = true;
+	c->journal_max = 16u << 20;
 	return keymgr_policies_init(&c->policies);
 }
 
@@ -238,6 +239,11 @@ static int setting(const char *section, const char *key, char *val, void *arg, c
 secondary_bad:
 		snprintf(why, wl, "secondary '%s': expected ADDRESS[@PORT] [key NAME]", val);
 		return -1;
+	} else if (!strcmp(key, "journal-size")) {
+		/* MiB of IXFR journal per zone (RFC 1995): older changes go first */
+		if (parse_uint(val, 1, 4096, &n))
+			goto range;
+		c->journal_max = (size_t)n << 20;
 	} else if (!strcmp(key, "allow-transfer")) {
 		if (c->engine.nacl >= DNSD_MAX_ACL) {
 			snprintf(why, wl, "more than %d transfer ACL entries", DNSD_MAX_ACL);

@@ -44,6 +44,7 @@ typedef struct {
 	uint8_t secondary_key[DNSD_MAX_SECONDARY][255]; /*!< TSIG key for NOTIFY, or "" */
 	unsigned nsecondary;
 	uint8_t catalog[255];      /*!< catalog zone name (RFC 9432), or catalog[0] == 0 */
+	size_t journal_max;        /*!< IXFR journal bytes per zone (16 MiB) */
 } dnsd_config_t;
 
 /** \brief Defaults: state /var/lib/dnsd, listen on port 53 of all addresses.
@@ -67,6 +68,8 @@ typedef struct dnsd_builder dnsd_builder_t;
 /** \param policies  must outlive the builder (the config's) */
 _mustcheck_ int dnsd_builder_new(dns_state_t *st, const keymgr_policies_t *policies,
                                  dnsd_builder_t **out);
+/** \brief Keep an IXFR journal of \p maxbytes per zone (0, the default: none). */
+void dnsd_builder_journal(dnsd_builder_t *b, size_t maxbytes);
 /** \brief When the next signed zone needs fresh signatures (unix time), 0: none. */
 uint32_t dnsd_builder_next_due(const dnsd_builder_t *b);
 void dnsd_builder_free(dnsd_builder_t *b);
@@ -80,6 +83,16 @@ void dnsd_builder_free(dnsd_builder_t *b);
  * \retval 0 with \p *snap a new snapshot (NULL if nothing changed), or an error
  */
 _mustcheck_ int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap, uint64_t *seen);
+
+/* ---- the IXFR journal (journal.c) ---- */
+/** \brief Compare the served version \p c (serial \p serial) with the last one and
+ * journal the difference, in one write transaction. */
+_mustcheck_ int dnsd_journal_update(dns_state_t *st, const zones_content_t *c, uint32_t serial,
+                                    size_t maxbytes, size_t *removed, size_t *added);
+/** \brief The RRs of an IXFR answer from serial \p from to \p to (RFC 1995 4), as a run
+ * for dnsd_xfr_ixfr_next. \retval 0, DNS_ENOENT (the journal does not reach it) */
+_mustcheck_ int dnsd_journal_ixfr(dns_state_t *st, const uint8_t *apex, uint32_t from,
+                                  uint32_t to, dns_buf_t *out);
 
 /* ---- the server ---------------------------------------------------------------- */
 

@@ -199,6 +199,9 @@ int dnsd_server_run(dnsd_config_t *conf)
 		dns_state_close(s.st);
 		return ret;
 	}
+	/* RFC 1995: with anyone allowed to transfer, keep what changed for IXFR */
+	if (conf->engine.nacl)
+		dnsd_builder_journal(s.builder, conf->journal_max);
 	uint64_t t0 = dns_now_ms();
 	s.last_txn = 0;
 	if ((ret = refresh(&s)) != 0)
@@ -215,7 +218,7 @@ int dnsd_server_run(dnsd_config_t *conf)
 		}
 	}
 	s.loop = uv_default_loop();
-	if ((ret = dnsd_tcp_start(s.loop, conf, &s.ep, &s.tcp)) != 0 ||
+	if ((ret = dnsd_tcp_start(s.loop, conf, &s.ep, s.st, &s.tcp)) != 0 ||
 	    (ret = dnsd_udp_start(conf, &s.ep, 0, &s.udp)) != 0)
 		goto out_loop;
 	dnsd_control_ops_t ops = { ctl_notify, ctl_status, ctl_reload, ctl_zone, &s };

@@ -58,7 +58,8 @@ void dnsd_udp_stats(dnsd_udp_t *u, dnsd_engine_stats_t *sum);
 
 /* TCP (tcp.c): on the main libuv loop. */
 typedef struct dnsd_tcp dnsd_tcp_t;
-int dnsd_tcp_start(uv_loop_t *loop, dnsd_config_t *conf, dnsd_epoch_t *ep, dnsd_tcp_t **out);
+int dnsd_tcp_start(uv_loop_t *loop, dnsd_config_t *conf, dnsd_epoch_t *ep, dns_state_t *st,
+                   dnsd_tcp_t **out);
 void dnsd_tcp_stop(dnsd_tcp_t *t);
 /** After the loop has run the close callbacks. */
 void dnsd_tcp_free(dnsd_tcp_t *t);

@@ -29,6 +29,9 @@ typedef struct conn {
 	dnsd_xfr_t x;
 	zones_snapshot_t *pinned;  /* the snapshot holding x's zone */
 	bool xfr_active, xfr_soa_only;
+	dns_buf_t ixfr;   /* IXFR from the journal: the RRs to send */
+	size_t ixfr_off;
+	bool ixfr_mode;
 	char peer[INET6_ADDRSTRLEN + 8];
 	uint64_t xfr_started;
 } conn_t;
@@ -42,6 +45,7 @@ struct dnsd_tcp {
 	uv_loop_t *loop;
 	dnsd_config_t *conf;
 	dnsd_epoch_t *ep;
+	dns_state_t *st;  /* the IXFR journal */
 	listener_t *ls;
 	unsigned nls;
 	unsigned nconns;
@@ -56,6 +60,8 @@ typedef struct {
 
 static void xfr_end(conn_t *c)
 {
+	dns_buf_deinit(&c->ixfr);
+	c->ixfr_mode = false;
 	if (c->pinned)
 		c->pinned->pins--; /* dnsd_epoch_reclaim may free it now */
 	c->pinned = NULL;
@@ -188,6 +194,15 @@ static void xfr_start(conn_t *c, zones_snapshot_t *snap)
 	/* RFC 1995 4: a client that is up to date gets the SOA alone */
 	c->xfr_soa_only = c->xreq.qtype == ZONES_T_IXFR && c->xreq.has_serial &&
 	                  serial_ge(c->xreq.serial, c->xreq.zone->serial);
+	/* RFC 1995 4: the differences from the journal when it reaches back to
+	 * the client's serial, else the whole zone */
+	dns_buf_init(&c->ixfr);
+	c->ixfr_off = 0;
+	c->ixfr_mode = c->xreq.qtype == ZONES_T_IXFR && c->xreq.has_serial && !c->xfr_soa_only &&
+	               dnsd_journal_ixfr(c->t->st, c->xreq.zone->apex, c->xreq.serial,
+	                                 c->xreq.zone->serial, &c->ixfr) == 0;
+	if (!c->ixfr_mode)
+		dns_buf_deinit(&c->ixfr);
 }
 
 static void xfr_pump(conn_t *c)
@@ -200,6 +215,14 @@ static void xfr_pump(conn_t *c)
 		if (c->xfr_soa_only) {
 			c->x.phase = DNSD_XFR_LAST_SOA; /* one message: the SOA */
 			more = dnsd_xfr_axfr_next(&c->x, t->out + 2, 65535, &len);
+		} else if (c->ixfr_mode) {
+			size_t used = 0;
+			more = dnsd_xfr_ixfr_next(&c->x, c->ixfr.data + c->ixfr_off,
+			                          c->ixfr.len - c->ixfr_off, &used, t->out + 2, 65535,
+			                          &len);
+			c->ixfr_off += used;
+			if (more == 0)
+				more = c->ixfr_off < c->ixfr.len ? 1 : 0;
 		} else {
 			more = dnsd_xfr_axfr_next(&c->x, t->out + 2, 65535, &len);
 		}
@@ -226,6 +249,7 @@ static void xfr_pump(conn_t *c)
 			dns_log_info("%s of zone %s serial %u to %s%s: %" PRIu64 " messages, %" PRIu64
 			             " records, %" PRIu64 " ms",
 			             c->xfr_soa_only ? "IXFR (up to date)" :
+			             c->ixfr_mode ? "IXFR" :
 			             c->xreq.qtype == ZONES_T_IXFR ? "IXFR (as a full transfer)" : "AXFR",
 			             zn, c->x.z->serial, c->peer, c->xreq.sign ? " (TSIG)" : "", c->x.msgs,
 			             c->x.rrs, dns_now_ms() - c->xfr_started);
@@ -346,11 +370,13 @@ static void accept_cb(uv_stream_t *server, int status)
 	uv_read_start((uv_stream_t *)&c->h, alloc_cb, read_cb);
 }
 
-int dnsd_tcp_start(uv_loop_t *loop, dnsd_config_t *conf, dnsd_epoch_t *ep, dnsd_tcp_t **out)
+int dnsd_tcp_start(uv_loop_t *loop, dnsd_config_t *conf, dnsd_epoch_t *ep, dns_state_t *st,
+                   dnsd_tcp_t **out)
 {
 	struct dnsd_tcp *t = calloc(1, sizeof *t);
 	if (!t)
 		return DNS_ENOMEM;
+	t->st = st;
 	t->loop = loop;
 	t->conf = conf;
 	t->ep = ep;

@@ -431,8 +431,9 @@ int dnsd_tsig_sign(uint8_t *out, size_t *len, size_t cap, dnsd_tsig_ctx_t *ctx, 
 		alg_to_wire(ctx->key->alg, algw);
 		alg = algw;
 	}
-	/* 5.2.3: a BADTIME answer keeps the request's Time Signed (so the client's own
-	 * time check passes and it can read the MAC) and tells our time in Other Data */
+	/* BADTIME (5.2.3): our time goes in Other Data (4.2); Time Signed stays the
+	 * request's, as BIND and Knot do, so the client's own time check passes and it
+	 * can check the MAC before it believes our clock */
 	bool badtime = ctx->error == DNSD_TSIG_BADTIME;
 	uint64_t ts = badtime ? ctx->time_signed : now;
 	dns_put16(other, (uint16_t)(now >> 32));
@@ -519,21 +520,21 @@ int dnsd_tsig_verify_response(const uint8_t *msg, size_t msglen, dnsd_tsig_ctx_t
 	if (ret)
 		return ret;
 	ctx->error = 0;
-	/* 5.3: an unsigned answer to a signed request is not to be trusted */
-	if (!t.found) {
-		ctx->error = DNSD_TSIG_BADSIG;
-		return DNSD_TSIG_EFAIL;
-	}
+	/* 5.4: an answer without the TSIG we expect is treated as a format error */
+	if (!t.found)
+		return DNS_EMALF;
 	if (t.error) {
 		ctx->error = t.error;
 		return DNSD_TSIG_EFAIL;
 	}
+	/* 5.4.1 */
 	if (alg_from_wire(t.alg) != ctx->key->alg || !name_eq(t.owner, ctx->key->name)) {
 		ctx->error = DNSD_TSIG_BADKEY;
 		return DNSD_TSIG_EFAIL;
 	}
 	/* 5.3.1: the first message chains to the request MAC with all variables,
-	 * the later ones to the previous MAC with the timers only */
+	 * the later ones to the previous MAC with the timers only; 5.4.2-5.4.4 check
+	 * the MAC, time and truncation as a server does */
 	ret = mac_check(ctx->key, msg, &t, ctx->mac, ctx->maclen, ctx->nsigned > 0, now,
 	                &ctx->error);
 	if (ret)

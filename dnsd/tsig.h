@@ -127,9 +127,9 @@ size_t dnsd_tsig_size(const dnsd_tsig_ctx_t *ctx);
  * over TCP, 5.3.1): MAC over the previous MAC + the message + the timers only.
  * Every message is signed (we never use the 5.3.1 allowance of unsigned ones).
  * ctx->error BADKEY or BADSIG: an unsigned TSIG (MAC size 0) carrying the error,
- * with the request's key and algorithm names (5.3.2). BADTIME: signed, Time
- * Signed = the request's, Other Data = \p now in 6 octets (5.2.3, as BIND and
- * Knot do, so the client can check the MAC and learn our clock).
+ * with the request's key and algorithm names (5.3.2). BADTIME: signed, Other
+ * Data = \p now in 6 octets (4.2, 5.2.3), Time Signed = the request's (as BIND
+ * and Knot do: the client's time check passes, so it can check the MAC).
  * The Original ID is the response's ID. Updates ctx->mac, ctx->maclen, ctx->nsigned.
  * \retval 0
  * \retval DNS_ESPACE  no room for the TSIG RR (out is unchanged)
@@ -157,16 +157,16 @@ _mustcheck_ int dnsd_tsig_sign_request(uint8_t *msg, size_t *len, size_t cap,
  * request MAC and all TSIG variables, the later ones with the previous message's
  * MAC and the timers (RFC 8945 5.3.1). Every message must carry a TSIG: the
  * 5.3.1 allowance of up to 99 unsigned messages between signed ones is not
- * supported (such a message fails with BADSIG), which is fine for what dnsd
- * receives (NOTIFY answers: one message).
- * Checks as dnsd_tsig_verify() does: the key name and algorithm must be ctx->key's
- * (else BADKEY), the MAC (BADSIG; malformed sizes DNS_EMALF; truncated BADTRUNC),
- * the time (BADTIME).
+ * supported (such a message is malformed, as an unsigned answer is, 5.4), which
+ * is fine for what dnsd receives (NOTIFY answers: one message).
+ * Checks of RFC 8945 5.4, as dnsd_tsig_verify() does them: the key name and
+ * algorithm must be ctx->key's (else BADKEY), the MAC (BADSIG; malformed sizes
+ * DNS_EMALF; truncated BADTRUNC), the time (BADTIME).
  * \retval 0  valid; ctx->mac is this message's MAC, ctx->nsigned incremented
  * \retval DNSD_TSIG_EFAIL  ctx->error says why. When the response's TSIG itself
  *         carries an error (the server rejected our request), that error is given
  *         as it is, unverified: it only tells the caller what to log.
- * \retval DNS_EMALF  malformed message or TSIG RR
+ * \retval DNS_EMALF  malformed message or TSIG RR, or no TSIG RR at all
  * \retval DNS_EINVAL \p ctx holds no key
  * \retval DNS_ECRYPTO
  */

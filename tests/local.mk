@@ -2,8 +2,12 @@
 TESTS_LIB = tests/tap.h
 UNIT_TESTS = tests/common/test_conffile tests/zones/test_name tests/zones/test_content tests/dnsd/test_engine \
 	tests/keymgr/test_key tests/dnsd/test_builder tests/mailcore/test_spf \
-	tests/mailcore/test_dkim_plan tests/mailcore/test_mailstate tests/dnsd/test_xfr
+	tests/mailcore/test_dkim_plan tests/mailcore/test_mailstate tests/dnsd/test_xfr \
+	tests/dnsd/test_tsig
 check_PROGRAMS += $(UNIT_TESTS)
+tests_dnsd_test_tsig_SOURCES = tests/dnsd/test_tsig.c $(TESTS_LIB)
+tests_dnsd_test_tsig_LDADD = $(DNSD_LIBS)
+tests_dnsd_test_tsig_CFLAGS = $(TEST_CFLAGS)
 tests_dnsd_test_xfr_SOURCES = tests/dnsd/test_xfr.c $(TESTS_LIB)
 tests_dnsd_test_xfr_LDADD = $(DNSD_LIBS)
 tests_dnsd_test_xfr_CFLAGS = $(TEST_CFLAGS) -DFUZZ_SRCDIR=\"$(abs_top_srcdir)\"

@@ -214,7 +214,9 @@ int zones_store_remove(dns_state_txn_t *txn, const uint8_t *apex)
 		return DNS_ENOZONE;
 	if (ret)
 		return ret;
-	if ((ret = dns_state_del_prefix(txn, DNS_DB_GENERATED, apex, al)) != 0)
+	if ((ret = dns_state_del_prefix(txn, DNS_DB_GENERATED, apex, al)) != 0 ||
+	    (ret = dns_state_del_prefix(txn, DNS_DB_XFR, apex, al)) != 0 ||
+	    (ret = dns_state_del_prefix(txn, DNS_DB_JOURNAL, apex, al)) != 0)
 		return ret;
 	return dns_state_del_prefix(txn, DNS_DB_RECORDS, apex, al);
 }
