@@ -27,7 +27,14 @@ struct dnsd_builder {
 	dns_tsig_key_t *tsig; /* the state's TSIG keys, as last read */
 	size_t ntsig;
 	size_t journal_max;   /* bytes of IXFR journal per zone; 0: no journal */
+	uint8_t catalog[ZONES_NAME_MAX]; /* RFC 9432 catalog zone, or catalog[0] == 0 */
+	zones_czone_t *catalog_zone;     /* one reference held by the builder */
 };
+
+void dnsd_builder_catalog(dnsd_builder_t *b, const uint8_t *name)
+{
+	memcpy(b->catalog, name, zones_name_len(name, ZONES_NAME_MAX));
+}
 
 void dnsd_builder_journal(dnsd_builder_t *b, size_t maxbytes)
 {
@@ -58,6 +65,8 @@ void dnsd_builder_free(dnsd_builder_t *b)
 		return;
 	for (size_t i = 0; i < b->n; i++)
 		entry_drop(&b->e[i]);
+	if (b->catalog_zone && --b->catalog_zone->refs == 0)
+		zones_czone_free(b->catalog_zone);
 	free(b->e);
 	if (b->tsig)
 		memset(b->tsig, 0, b->ntsig * sizeof *b->tsig);
@@ -281,6 +290,78 @@ static int batch_persist(dnsd_builder_t *b, scan_t *sc, uint64_t *seen, bool *an
 	return ret;
 }
 
+struct served_put {
+	const uint8_t *apex;
+	const zones_served_t *sv;
+};
+
+static int catalog_served_write(dns_state_txn_t *txn, void *arg)
+{
+	const struct served_put *sp = arg;
+	return zones_store_served_put(txn, sp->apex, sp->sv);
+}
+
+/* Make the catalog zone again from the zone list; its serial goes up only
+ * when its content changes (the served record keeps it across restarts). */
+static void catalog_update(dnsd_builder_t *b)
+{
+	char name[1024];
+	zones_name_print(b->catalog, name, sizeof name);
+	if (entry_find(b, b->catalog)) {
+		dns_log_error("catalog zone %s: a hosted zone has that name; no catalog served", name);
+		return;
+	}
+	dns_state_txn_t *txn;
+	zones_content_t c;
+	zones_content_init(&c, b->catalog);
+	zones_served_t sv, nsv;
+	uint8_t digest[32];
+	bool have = false;
+	int ret = dns_state_read_begin(b->st, &txn);
+	if (ret == 0) {
+		ret = dnsd_catalog_content(txn, b->catalog, &c);
+		have = zones_store_served_get(txn, b->catalog, &sv) == 0;
+		dns_state_read_end(txn);
+	}
+	if (ret == 0)
+		ret = zones_content_digest(&c, "catalog", digest);
+	memset(&nsv, 0, sizeof nsv);
+	memcpy(nsv.digest, digest, 32);
+	nsv.serial = have ? sv.serial : 1;
+	nsv.updated = have ? sv.updated : (int64_t)time(NULL);
+	bool changed = !have || memcmp(sv.digest, digest, 32) != 0;
+	if (have && changed) {
+		nsv.serial = sv.serial + 1;
+		nsv.updated = (int64_t)time(NULL);
+	}
+	zones_czone_t *z = NULL;
+	if (ret == 0)
+		ret = zones_content_serial_set(&c, nsv.serial);
+	if (ret == 0 && changed) {
+		struct served_put sp = { b->catalog, &nsv };
+		ret = dns_state_write(b->st, catalog_served_write, &sp);
+	}
+	if (ret == 0 && changed && b->journal_max) {
+		size_t out, in;
+		if (dnsd_journal_update(b->st, &c, nsv.serial, b->journal_max, &out, &in) != 0)
+			dns_log_error("catalog zone %s: journal not updated", name);
+	}
+	if (ret == 0)
+		ret = zones_czone_build(&c, nsv.serial, &z);
+	zones_content_deinit(&c);
+	if (ret) {
+		dns_log_error("catalog zone %s: %s (the previous version stays)", name,
+		              dns_strerror(ret));
+		return;
+	}
+	z->refs = 1;
+	if (b->catalog_zone && --b->catalog_zone->refs == 0)
+		zones_czone_free(b->catalog_zone);
+	b->catalog_zone = z;
+	if (changed)
+		dns_log_info("catalog zone %s: serial %u, %zu member zones", name, nsv.serial, b->n);
+}
+
 struct tsig_load {
 	dns_tsig_key_t *k;
 	size_t n, cap;
@@ -429,13 +510,19 @@ int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap, uint64_t *se
 		dns_log_info("%zu zones loaded, %zu serving in all (%zu KiB compiled)", added, b->n,
 		             mem / 1024);
 	}
-	zones_czone_t **zs = malloc((b->n ? b->n : 1) * sizeof *zs);
+	/* the catalog follows the membership: zones added or removed */
+	if (b->catalog[0] && (added || removed || !b->catalog_zone))
+		catalog_update(b);
+	zones_czone_t **zs = malloc((b->n + 1) * sizeof *zs);
 	if (!zs)
 		return DNS_ENOMEM;
 	size_t nz = 0;
 	for (size_t i = 0; i < b->n; i++)
-		if (b->e[i].zone)
+		if (b->e[i].zone && (!b->catalog_zone ||
+		                     zones_name_cmp(b->e[i].apex, b->catalog_zone->apex) != 0))
 			zs[nz++] = b->e[i].zone;
+	if (b->catalog_zone)
+		zs[nz++] = b->catalog_zone;
 	ret = zones_snapshot_new(zs, (uint32_t)nz, ++b->generation, snap);
 	free(zs);
 	if (ret == 0 && b->ntsig) {

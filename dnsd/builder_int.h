@@ -19,3 +19,6 @@ int dnsd_signing_prepare(dns_state_txn_t *txn, const uint8_t *apex, const keymgr
 int dnsd_signing_run(dnsd_signing_t *s, zones_content_t *c, const keymgr_policy_t *p, uint32_t now);
 int dnsd_signing_persist(dns_state_txn_t *txn, const uint8_t *apex, const dnsd_signing_t *s);
 void dnsd_signing_deinit(dnsd_signing_t *s);
+
+/** catalog.c: the catalog zone's content (RFC 9432) from the zone list, serial 1. */
+int dnsd_catalog_content(dns_state_txn_t *txn, const uint8_t *catalog, zones_content_t *c);

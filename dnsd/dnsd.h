@@ -68,6 +68,8 @@ typedef struct dnsd_builder dnsd_builder_t;
 /** \param policies  must outlive the builder (the config's) */
 _mustcheck_ int dnsd_builder_new(dns_state_t *st, const keymgr_policies_t *policies,
                                  dnsd_builder_t **out);
+/** \brief Serve a catalog zone (RFC 9432) named \p name listing every zone. */
+void dnsd_builder_catalog(dnsd_builder_t *b, const uint8_t *name);
 /** \brief Keep an IXFR journal of \p maxbytes per zone (0, the default: none). */
 void dnsd_builder_journal(dnsd_builder_t *b, size_t maxbytes);
 /** \brief When the next signed zone needs fresh signatures (unix time), 0: none. */

@@ -5,7 +5,7 @@ dnsd_libengine_a_SOURCES = dnsd/engine.h dnsd/query_int.h dnsd/query.c dnsd/quer
 	dnsd/tsig.h dnsd/tsig.c
 dnsd_libdnsd_a_SOURCES = dnsd/dnsd.h dnsd/server_int.h dnsd/config.c dnsd/builder.c \
 	dnsd/builder_int.h dnsd/signing.c dnsd/epoch.c dnsd/udp.c dnsd/tcp.c dnsd/control.c dnsd/server.c \
-	dnsd/mailtimer.c dnsd/notify.c dnsd/journal.c
+	dnsd/mailtimer.c dnsd/notify.c dnsd/journal.c dnsd/catalog.c
 ENGINE_LIBS = dnsd/libengine.a $(ZONES_LIBS)
 DNSD_LIBS = dnsd/libdnsd.a dnsd/libengine.a mailcore/libmailcore.a keymgr/libkeymgr.a $(ZONES_LIBS) $(UV_LIBS) $(LIBS)
 

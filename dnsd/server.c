@@ -202,6 +202,8 @@ int dnsd_server_run(dnsd_config_t *conf)
 	/* RFC 1995: with anyone allowed to transfer, keep what changed for IXFR */
 	if (conf->engine.nacl)
 		dnsd_builder_journal(s.builder, conf->journal_max);
+	if (conf->catalog[0])
+		dnsd_builder_catalog(s.builder, conf->catalog);
 	uint64_t t0 = dns_now_ms();
 	s.last_txn = 0;
 	if ((ret = refresh(&s)) != 0)
