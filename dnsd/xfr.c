@@ -139,10 +139,14 @@ int dnsd_xfr_axfr_next(dnsd_xfr_t *x, uint8_t *out, size_t cap, size_t *len)
 			}
 		}
 		if (!rrset_emit(&r, z, n, s)) {
-			if (!progress) {
-				/* does not fit in an empty message: too large to transfer */
-				return DNS_ESPACE;
+			if (!progress && r.cap < cap && r.cap < 65535) {
+				/* an RRset larger than our usual message: a message of its
+				 * own, up to the 64 KiB TCP allows (RFC 1035 4.2.2) */
+				r.cap = cap < 65535 ? cap : 65535;
+				continue;
 			}
+			if (!progress)
+				return DNS_ESPACE; /* larger than any message: cannot be sent */
 			break;
 		}
 		progress = true;
