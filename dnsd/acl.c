@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dnsd/engine.h"
+#include <ctype.h>
 
 int dnsd_acl_parse(const char *s, dnsd_acl_t *out)
 {
@@ -43,4 +44,124 @@ int dnsd_acl_parse(const char *s, dnsd_acl_t *out)
 		zones_name_lower(out->key);
 	}
 	return 0;
+}
+
+int dnsd_remote_parse(const char *s, dnsd_remote_t *out)
+{
+	char addr[100], kw[8], key[300], extra[8], host[80];
+	memset(out, 0, sizeof *out);
+	int n = sscanf(s, "%99s %7s %299s %7s", addr, kw, key, extra);
+	if (n != 1 && !(n == 3 && !strcmp(kw, "key")))
+		return DNS_EINVAL;
+	const char *port = NULL;
+	if (addr[0] == '[') {
+		char *e = strchr(addr, ']');
+		if (!e || e - addr - 1 >= (long)sizeof host)
+			return DNS_EINVAL;
+		snprintf(host, sizeof host, "%.*s", (int)(e - addr - 1), addr + 1);
+		port = e[1] == ':' || e[1] == '@' ? e + 2 : e[1] ? "" : NULL;
+	} else {
+		char *at = strchr(addr, '@');
+		if (at)
+			*at = 0;
+		snprintf(host, sizeof host, "%s", addr);
+		port = at ? at + 1 : NULL;
+	}
+	uint8_t a[16];
+	if (inet_pton(AF_INET, host, a) != 1 && inet_pton(AF_INET6, host, a) != 1)
+		return DNS_EINVAL;
+	out->port = 53;
+	if (port) {
+		char *end;
+		long p = strtol(port, &end, 10);
+		if (!*port || *end || p < 1 || p > 65535)
+			return DNS_EINVAL;
+		out->port = (uint16_t)p;
+	}
+	snprintf(out->addr, sizeof out->addr, "%s", host);
+	if (n == 3) {
+		dnsd_acl_t tmp;
+		char spec[400];
+		snprintf(spec, sizeof spec, "%s key %s", host, key);
+		if (dnsd_acl_parse(spec, &tmp) != 0)
+			return DNS_EINVAL;
+		memcpy(out->key, tmp.key, sizeof out->key);
+	}
+	return 0;
+}
+
+/* Split "a; b; c" and call fn on each trimmed item. */
+static int each_item(const char *list, int (*fn)(const char *item, void *arg), void *arg)
+{
+	char buf[600];
+	snprintf(buf, sizeof buf, "%s", list);
+	for (char *p = buf, *e; *p; p = e) {
+		e = p + strcspn(p, ";");
+		if (*e)
+			*e++ = 0;
+		while (isspace((unsigned char)*p))
+			p++;
+		size_t l = strlen(p);
+		while (l && isspace((unsigned char)p[l - 1]))
+			p[--l] = 0;
+		if (!l)
+			continue;
+		int ret = fn(p, arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int count_one(const char *item, void *arg)
+{
+	(void)item;
+	(*(unsigned *)arg)++;
+	return 0;
+}
+
+static int acl_one(const char *item, void *arg)
+{
+	dnsd_zone_xfr_t *x = arg;
+	return dnsd_acl_parse(item, &x->acl[x->nacl++]);
+}
+
+static int remote_one(const char *item, void *arg)
+{
+	dnsd_zone_xfr_t *x = arg;
+	return dnsd_remote_parse(item, &x->notify[x->nnotify++]);
+}
+
+dnsd_zone_xfr_t *dnsd_zone_xfr_new(const char *transfer, const char *notify, const char **why)
+{
+	*why = NULL;
+	if (!transfer[0] && !notify[0])
+		return NULL;
+	unsigned na = 0, nn = 0;
+	bool tnone = !strcmp(transfer, "none"), nnone = !strcmp(notify, "none");
+	if (!tnone)
+		(void)each_item(transfer, count_one, &na);
+	if (!nnone)
+		(void)each_item(notify, count_one, &nn);
+	dnsd_zone_xfr_t *x = calloc(1, sizeof *x + na * sizeof *x->acl + nn * sizeof *x->notify);
+	if (!x) {
+		*why = "out of memory";
+		return NULL;
+	}
+	x->acl = (dnsd_acl_t *)(void *)(x + 1);
+	x->notify = (dnsd_remote_t *)(void *)(x->acl + na);
+	x->has_acl = transfer[0] != 0;
+	x->has_notify = notify[0] != 0;
+	if ((!tnone && each_item(transfer, acl_one, x) != 0) ||
+	    (!nnone && each_item(notify, remote_one, x) != 0)) {
+		*why = "bad transfer or notify list";
+		free(x);
+		return NULL;
+	}
+	return x;
+}
+
+void dnsd_zone_xfr_free(void *x)
+{
+	free(x);
 }

@@ -27,6 +27,7 @@ struct dnsd_builder {
 	dns_tsig_key_t *tsig; /* the state's TSIG keys, as last read */
 	size_t ntsig;
 	size_t journal_max;   /* bytes of IXFR journal per zone; 0: no journal */
+	bool journal_all;     /* the configuration lets someone transfer every zone */
 	uint8_t catalog[ZONES_NAME_MAX]; /* RFC 9432 catalog zone, or catalog[0] == 0 */
 	zones_czone_t *catalog_zone;     /* one reference held by the builder */
 };
@@ -36,9 +37,10 @@ void dnsd_builder_catalog(dnsd_builder_t *b, const uint8_t *name)
 	memcpy(b->catalog, name, zones_name_len(name, ZONES_NAME_MAX));
 }
 
-void dnsd_builder_journal(dnsd_builder_t *b, size_t maxbytes)
+void dnsd_builder_journal(dnsd_builder_t *b, size_t maxbytes, bool all)
 {
 	b->journal_max = maxbytes;
+	b->journal_all = all;
 }
 
 int dnsd_builder_new(dns_state_t *st, const keymgr_policies_t *policies, dnsd_builder_t **out)
@@ -97,6 +99,7 @@ typedef struct {
 	zones_served_t served;
 	bool write_served;
 	bool is_signed;
+	char transfer[512], notify[512]; /* the zone's own transfer settings */
 	dnsd_signing_t sign;
 	uint32_t next_refresh; /* kept from sign, which is freed once persisted */
 } job_t;
@@ -134,6 +137,8 @@ static int scan_zone(const uint8_t *apex, const zones_settings_t *s, void *arg)
 	memcpy(j->apex, apex, zones_name_len(apex, ZONES_NAME_MAX));
 	j->gen = s->gen;
 	memcpy(j->policy, s->policy, sizeof j->policy);
+	memcpy(j->transfer, s->transfer, sizeof j->transfer);
+	memcpy(j->notify, s->notify, sizeof j->notify);
 	return 0;
 }
 
@@ -231,8 +236,18 @@ static void job_build(dnsd_builder_t *b, dns_state_txn_t *txn, job_t *j,
 		ret = zones_czone_build(&c, serial, &j->zone);
 	if (ret)
 		dns_log_error("zone %s: cannot compile: %s", name, dns_strerror(ret));
-	/* RFC 1995: what changed since the last serial, for IXFR */
-	if (ret == 0 && b->journal_max && (!have || serial != sv.serial)) {
+	if (ret == 0) {
+		const char *why;
+		j->zone->ext = dnsd_zone_xfr_new(j->transfer, j->notify, &why);
+		j->zone->ext_free = dnsd_zone_xfr_free;
+		if (why)
+			dns_log_error("zone %s: transfer settings '%s' / '%s': %s (the configuration's "
+			              "apply)", name, j->transfer, j->notify, why);
+	}
+	/* RFC 1995: what changed since the last serial, for IXFR, when anyone may
+	 * transfer the zone */
+	bool transferable = b->journal_all || (j->transfer[0] && strcmp(j->transfer, "none"));
+	if (ret == 0 && b->journal_max && transferable && (!have || serial != sv.serial)) {
 		size_t out = 0, in = 0;
 		int jr = dnsd_journal_update(b->st, &c, serial, b->journal_max, &out, &in);
 		if (jr)

@@ -228,6 +228,12 @@ static int setting(const char *section, const char *key, char *val, void *arg, c
 		         nf == 2 ? " " : "", nf == 2 ? rest : "");
 		if (dnsd_acl_parse(aclsrc, &acl) != 0)
 			goto secondary_bad;
+		for (unsigned i = 0; i < c->nsecondary; i++)
+			if (!strcmp(c->secondary[i].addr, c->secondary[c->nsecondary].addr) &&
+			    c->secondary[i].port == c->secondary[c->nsecondary].port) {
+				snprintf(why, wl, "secondary %s given twice", addr);
+				return -1;
+			}
 		memcpy(c->secondary_key[c->nsecondary], acl.key, sizeof acl.key);
 		if (c->engine.nacl >= DNSD_MAX_ACL) {
 			snprintf(why, wl, "more than %d transfer ACL entries", DNSD_MAX_ACL);

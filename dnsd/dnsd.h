@@ -70,8 +70,9 @@ _mustcheck_ int dnsd_builder_new(dns_state_t *st, const keymgr_policies_t *polic
                                  dnsd_builder_t **out);
 /** \brief Serve a catalog zone (RFC 9432) named \p name listing every zone. */
 void dnsd_builder_catalog(dnsd_builder_t *b, const uint8_t *name);
-/** \brief Keep an IXFR journal of \p maxbytes per zone (0, the default: none). */
-void dnsd_builder_journal(dnsd_builder_t *b, size_t maxbytes);
+/** \brief Keep an IXFR journal of \p maxbytes per zone: of every zone when \p all (the
+ * configuration allows transfers), else of zones with their own transfer ACL. */
+void dnsd_builder_journal(dnsd_builder_t *b, size_t maxbytes, bool all);
 /** \brief When the next signed zone needs fresh signatures (unix time), 0: none. */
 uint32_t dnsd_builder_next_due(const dnsd_builder_t *b);
 void dnsd_builder_free(dnsd_builder_t *b);

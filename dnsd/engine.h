@@ -28,6 +28,30 @@ typedef struct {
 /** \brief Parse "PREFIX [key NAME]" ("192.0.2.0/24", "2001:db8::1", ...). \retval 0, DNS_EINVAL */
 int dnsd_acl_parse(const char *s, dnsd_acl_t *out);
 
+/** Where NOTIFY goes: an address, a port, and the TSIG key to sign with (or none). */
+typedef struct {
+	char addr[64];
+	uint16_t port;
+	uint8_t key[255];   /*!< lowercase wire name, or key[0] == 0 */
+} dnsd_remote_t;
+
+/** \brief Parse "ADDR[@PORT] [key NAME]" ("[V6]:PORT" too). \retval 0, DNS_EINVAL */
+int dnsd_remote_parse(const char *s, dnsd_remote_t *out);
+
+/** A zone's own transfer settings (zone set --transfer/--notify), compiled with it
+ * (zones_czone_t.ext); a list that is not set means the configuration's. */
+typedef struct {
+	bool has_acl, has_notify;
+	unsigned nacl, nnotify;
+	dnsd_acl_t *acl;
+	dnsd_remote_t *notify;
+} dnsd_zone_xfr_t;
+
+/** \brief Compile "a; b; c" lists ("none": an empty list, "": not set). \retval NULL on error
+ * (with *why set) or when neither is set (*why NULL) */
+dnsd_zone_xfr_t *dnsd_zone_xfr_new(const char *transfer, const char *notify, const char **why);
+void dnsd_zone_xfr_free(void *x);
+
 /** Engine settings, fixed for the lifetime of a snapshot generation of the config. */
 typedef struct {
 	uint16_t udp_max;         /*!< our EDNS UDP payload size (RFC 6891 6.2.5), default 1232 */

@@ -19,7 +19,7 @@
 
 typedef struct {
 	uint8_t apex[ZONES_NAME_MAX];
-	unsigned sec;          /* index of the secondary in the config */
+	dnsd_remote_t srv;     /* where, and the key to sign with */
 	uint32_t serial;       /* to announce */
 	bool pending;
 	unsigned tries;
@@ -44,10 +44,16 @@ struct dnsd_notify {
 	bool stopping;
 };
 
-static target_t *target_get(dnsd_notify_t *nf, const uint8_t *apex, unsigned sec, bool create)
+static bool same_remote(const dnsd_remote_t *a, const dnsd_remote_t *b)
+{
+	return a->port == b->port && !strcmp(a->addr, b->addr);
+}
+
+static target_t *target_get(dnsd_notify_t *nf, const uint8_t *apex, const dnsd_remote_t *srv,
+                            bool create)
 {
 	for (size_t i = 0; i < nf->n; i++)
-		if (nf->t[i].sec == sec && zones_name_cmp(nf->t[i].apex, apex) == 0)
+		if (same_remote(&nf->t[i].srv, srv) && zones_name_cmp(nf->t[i].apex, apex) == 0)
 			return &nf->t[i];
 	if (!create)
 		return NULL;
@@ -62,11 +68,11 @@ static target_t *target_get(dnsd_notify_t *nf, const uint8_t *apex, unsigned sec
 	target_t *t = &nf->t[nf->n++];
 	memset(t, 0, sizeof *t);
 	memcpy(t->apex, apex, zones_name_len(apex, ZONES_NAME_MAX));
-	t->sec = sec;
+	t->srv = *srv;
 	return t;
 }
 
-static bool sockaddr_of(const mailcore_server_t *s, struct sockaddr_storage *ss)
+static bool sockaddr_of(const dnsd_remote_t *s, struct sockaddr_storage *ss)
 {
 	memset(ss, 0, sizeof *ss);
 	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
@@ -86,7 +92,7 @@ static bool sockaddr_of(const mailcore_server_t *s, struct sockaddr_storage *ss)
 
 static void send_one(dnsd_notify_t *nf, target_t *t, uint64_t now_ms)
 {
-	const mailcore_server_t *srv = &nf->conf->secondary[t->sec];
+	const dnsd_remote_t *srv = &t->srv;
 	char zn[1024];
 	zones_name_print(t->apex, zn, sizeof zn);
 	/* RFC 1996 3.7: opcode NOTIFY, AA, the zone's SOA as the question */
@@ -139,7 +145,7 @@ static void timer_cb(uv_timer_t *tm)
 			continue;
 		if (t->tries >= MAX_TRIES) {
 			char zn[1024];
-			const mailcore_server_t *srv = &nf->conf->secondary[t->sec];
+			const dnsd_remote_t *srv = &t->srv;
 			zones_name_print(t->apex, zn, sizeof zn);
 			dns_log_error("NOTIFY of zone %s serial %u to %s@%u: no answer after %u tries; "
 			              "the secondary will see the change at its next refresh", zn,
@@ -198,7 +204,7 @@ static void recv_cb(uv_udp_t *u, ssize_t n, const uv_buf_t *buf, const struct so
 	}
 	for (size_t i = 0; i < nf->n; i++) {
 		target_t *t = &nf->t[i];
-		const mailcore_server_t *srv = &nf->conf->secondary[t->sec];
+		const dnsd_remote_t *srv = &t->srv;
 		if (!t->pending || t->id != dns_get16(m) || srv->port != port)
 			continue;
 		struct sockaddr_storage want;
@@ -247,13 +253,8 @@ int dnsd_notify_start(uv_loop_t *loop, const dnsd_config_t *conf, dnsd_epoch_t *
 	nf->timer.data = nf;
 	struct sockaddr_in a4 = { .sin_family = AF_INET };
 	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
-	bool want4 = false, want6 = false;
-	for (unsigned i = 0; i < conf->nsecondary; i++) {
-		if (strchr(conf->secondary[i].addr, ':'))
-			want6 = true;
-		else
-			want4 = true;
-	}
+	/* both families: zones may name secondaries of their own (zone set --notify) */
+	bool want4 = true, want6 = true;
 	if (want4 && uv_udp_init(loop, &nf->udp4) == 0) {
 		nf->udp4.data = nf;
 		nf->have4 = uv_udp_bind(&nf->udp4, (const struct sockaddr *)&a4, 0) == 0 &&
@@ -279,12 +280,33 @@ static bool key_find(const zones_snapshot_t *snap, const uint8_t *name, dnsd_tsi
 	return false;
 }
 
+/* The secondaries of zone \p z: its own list (zone set --notify), else the config's. */
+static unsigned remotes_of(const dnsd_notify_t *nf, const zones_czone_t *z,
+                           const dnsd_remote_t **list, dnsd_remote_t *conf_list)
+{
+	const dnsd_zone_xfr_t *zx = z->ext;
+	if (zx && zx->has_notify) {
+		*list = zx->notify;
+		return zx->nnotify;
+	}
+	for (unsigned s = 0; s < nf->conf->nsecondary; s++) {
+		memset(&conf_list[s], 0, sizeof conf_list[s]);
+		snprintf(conf_list[s].addr, sizeof conf_list[s].addr, "%s",
+		         nf->conf->secondary[s].addr);
+		conf_list[s].port = nf->conf->secondary[s].port;
+		memcpy(conf_list[s].key, nf->conf->secondary_key[s], sizeof conf_list[s].key);
+	}
+	*list = conf_list;
+	return nf->conf->nsecondary;
+}
+
 void dnsd_notify_changes(dnsd_notify_t *nf, const zones_snapshot_t *old,
                          const zones_snapshot_t *snap)
 {
-	if (!nf || nf->stopping || !nf->conf->nsecondary || !snap)
+	if (!nf || nf->stopping || !snap)
 		return;
 	uint64_t now = dns_now_ms();
+	dnsd_remote_t conf_list[DNSD_MAX_SECONDARY];
 	for (uint32_t i = 0; i < snap->nzones; i++) {
 		const zones_czone_t *z = snap->zones[i];
 		const zones_czone_t *was = old ? zones_snapshot_get(old, z->apex, z->apexlen,
@@ -293,22 +315,24 @@ void dnsd_notify_changes(dnsd_notify_t *nf, const zones_snapshot_t *old,
 		/* RFC 1996 3.5: when the serial changes (a new zone counts) */
 		if (was && was->serial == z->serial)
 			continue;
-		for (unsigned s = 0; s < nf->conf->nsecondary; s++) {
-			target_t *t = target_get(nf, z->apex, s, true);
+		const dnsd_remote_t *rl;
+		unsigned nr = remotes_of(nf, z, &rl, conf_list);
+		for (unsigned s = 0; s < nr; s++) {
+			target_t *t = target_get(nf, z->apex, &rl[s], true);
 			if (!t)
 				return;
+			t->srv = rl[s];
 			t->serial = z->serial;
 			t->pending = true;
 			t->tries = 0;
 			t->next_ms = now;
-			t->sign = nf->conf->secondary_key[s][0] != 0;
-			if (t->sign && !key_find(snap, nf->conf->secondary_key[s], &t->key)) {
+			t->sign = rl[s].key[0] != 0;
+			if (t->sign && !key_find(snap, rl[s].key, &t->key)) {
 				char kn[1024], zn[1024];
-				zones_name_print(nf->conf->secondary_key[s], kn, sizeof kn);
+				zones_name_print(rl[s].key, kn, sizeof kn);
 				zones_name_print(z->apex, zn, sizeof zn);
 				dns_log_error("NOTIFY of zone %s to %s@%u: no TSIG key %s in the state "
-				              "(dnsctl tsig add %s)", zn, nf->conf->secondary[s].addr,
-				              nf->conf->secondary[s].port, kn, kn);
+				              "(dnsctl tsig add %s)", zn, rl[s].addr, rl[s].port, kn, kn);
 				t->pending = false;
 			}
 		}
@@ -320,16 +344,16 @@ void dnsd_notify_status(dnsd_notify_t *nf, const uint8_t *apex, char *out, size_
 {
 	size_t o = (size_t)snprintf(out, len, "[");
 	bool first = true;
-	for (unsigned s = 0; nf && s < nf->conf->nsecondary && o < len; s++) {
-		const target_t *t = target_get(nf, apex, s, false);
-		const mailcore_server_t *srv = &nf->conf->secondary[s];
+	for (size_t i = 0; nf && i < nf->n && o < len; i++) {
+		const target_t *t = &nf->t[i];
+		if (zones_name_cmp(t->apex, apex) != 0)
+			continue;
 		o += (size_t)snprintf(out + o, len - o,
 		                      "%s{\"secondary\": \"%s@%u\", \"notify_serial\": %u, "
 		                      "\"pending\": %s, \"tries\": %u, \"acked_serial\": %u, "
-		                      "\"acked_at\": %lld}", first ? "" : ", ", srv->addr, srv->port,
-		                      t ? t->serial : 0, t && t->pending ? "true" : "false",
-		                      t ? t->tries : 0, t ? t->acked_serial : 0,
-		                      t ? (long long)t->acked_at : 0LL);
+		                      "\"acked_at\": %lld}", first ? "" : ", ", t->srv.addr, t->srv.port,
+		                      t->serial, t->pending ? "true" : "false", t->tries,
+		                      t->acked_serial, (long long)t->acked_at);
 		first = false;
 	}
 	if (o < len)

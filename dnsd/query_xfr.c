@@ -42,12 +42,12 @@ static bool prefix_match(const uint8_t *a, const uint8_t *b, unsigned bits)
 
 /* RFC 5936 4.3 leaves the policy to us: an entry matches the client's address
  * and, if it names a key, the request must be signed with that key. */
-static bool acl_allows(const dnsd_engine_conf_t *conf, const dnsd_query_in_t *in,
+static bool acl_allows(const dnsd_acl_t *acl, unsigned nacl, const dnsd_query_in_t *in,
                        const dnsd_tsig_ctx_t *tsig, bool signed_req)
 {
 	unsigned fam = in->addrlen == 4 ? 4 : 6;
-	for (unsigned i = 0; i < conf->nacl; i++) {
-		const dnsd_acl_t *a = &conf->acl[i];
+	for (unsigned i = 0; i < nacl; i++) {
+		const dnsd_acl_t *a = &acl[i];
 		if (a->family != fam || !prefix_match(a->addr, in->addr, a->prefix))
 			continue;
 		if (!a->key[0])
@@ -70,7 +70,12 @@ int query_xfr(resp_t *r, const dnsd_engine_t *eng, const zones_snapshot_t *snap)
 		r->ede = EDE_NOT_AUTHORITATIVE;
 		return DNSD_RESPOND;
 	}
-	if (!acl_allows(eng->conf, r->in, &r->tsig, r->sign)) {
+	/* the zone's own list (zone set --transfer), else the configuration's */
+	const dnsd_zone_xfr_t *zx = z->ext;
+	bool allowed = zx && zx->has_acl ? acl_allows(zx->acl, zx->nacl, r->in, &r->tsig, r->sign)
+	                                 : acl_allows(eng->conf->acl, eng->conf->nacl, r->in,
+	                                              &r->tsig, r->sign);
+	if (!allowed) {
 		r->rcode = RCODE_REFUSED;
 		r->ede = EDE_PROHIBITED;
 		return DNSD_RESPOND;

@@ -199,9 +199,8 @@ int dnsd_server_run(dnsd_config_t *conf)
 		dns_state_close(s.st);
 		return ret;
 	}
-	/* RFC 1995: with anyone allowed to transfer, keep what changed for IXFR */
-	if (conf->engine.nacl)
-		dnsd_builder_journal(s.builder, conf->journal_max);
+	/* RFC 1995: for zones someone may transfer, keep what changed for IXFR */
+	dnsd_builder_journal(s.builder, conf->journal_max, conf->engine.nacl > 0);
 	if (conf->catalog[0])
 		dnsd_builder_catalog(s.builder, conf->catalog);
 	uint64_t t0 = dns_now_ms();

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include "tools/ctl.h"
 
@@ -86,6 +87,21 @@ static int addr_list(const char *cmd, const char *opt, const char *v, char *out,
 		o += (size_t)w;
 	}
 	return 0;
+}
+
+/* A term of --spf-extra that belongs to the record's frame: the version, an
+ * "all" (any qualifier) or a redirect= (RFC 7208 4.5, 5.1, 6.1). */
+static bool spf_extra_bad(const char *v)
+{
+	char buf[MAILCORE_TEXT];
+	snprintf(buf, sizeof buf, "%s", v);
+	for (char *save = NULL, *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+		const char *m = strchr("+-~?", t[0]) ? t + 1 : t;
+		if (!strcasecmp(m, "all") || !strncasecmp(t, "v=spf1", 6) ||
+		    !strncasecmp(t, "redirect=", 9))
+			return true;
+	}
+	return false;
 }
 
 /* ---- domain options ---------------------------------------------------------------- */
@@ -172,7 +188,7 @@ static int dom_option(const char *cmd, int argc, char **argv, int *i, dom_edit_t
 		/* the record ends with the --spf-all mechanism; "all" and redirect=
 		 * here would make it unreachable (RFC 7208 5.1, 6.1) */
 		if (strlen(v) >= sizeof d->spf_extra || strchr(v, '"') || strchr(v, '\\') ||
-		    strstr(v, "v=spf1") || strstr(v, "redirect=") || strstr(v, "all"))
+		    spf_extra_bad(v))
 			return ctl_fail("%s: --spf-extra '%s': give mechanisms such as "
 			                "'include:_spf.example.net ip4:192.0.2.0/24', without v=spf1, "
 			                "all or redirect= (see --spf-all)", cmd, v);
@@ -456,7 +472,7 @@ static int mail_domain_remove(ctl_t *ctl, int argc, char **argv)
 static void timestr(int64_t t, char *out, size_t len)
 {
 	if (!t) {
-		snprintf(out, len, "-");
+		out[0] = 0; /* not yet: "-" in text, null in JSON */
 		return;
 	}
 	time_t tt = (time_t)t;
@@ -659,8 +675,6 @@ static int mail_host_change(ctl_t *ctl, int argc, char **argv, mailcore_op_t op,
 			} else if (inet_pton(AF_INET6, v, e.v.a6[e.v.n6 % MAILCORE_MAX_ADDR]) == 1) {
 				if (e.v.n6++ == MAILCORE_MAX_ADDR)
 					return ctl_fail("%s: at most %d IPv6 addresses", cmd, MAILCORE_MAX_ADDR);
-			} else if (!strcmp(v, "none")) {
-				e.v.n4 = e.v.n6 = 0;
 			} else {
 				return ctl_fail("%s: --addr '%s': expected an IPv4 or IPv6 address", cmd, v);
 			}
@@ -760,7 +774,7 @@ static int mail_host_list(ctl_t *ctl, int argc, char **argv)
 	if (argc > 1 || (argc == 1 && !strcmp(argv[0], "")))
 		return ctl_fail("mail host list: expected at most one HOST");
 	uint8_t only[ZONES_NAME_MAX];
-	if (argc == 1 && name_arg("mail host show", "host", argv[0], only))
+	if (argc == 1 && name_arg("mail host list", "host", argv[0], only))
 		return 1;
 	dns_state_t *st;
 	dns_state_txn_t *txn;
@@ -830,11 +844,14 @@ static int dkim_list_domain(const mailcore_domain_t *d, void *arg)
 		timestr(k->active, t[2], sizeof t[2]);
 		timestr(k->retired, t[3], sizeof t[3]);
 		timestr(k->revoked, t[4], sizeof t[4]);
-		json_array_append_new(lc->arr, json_pack(
-			"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "domain", nm, "selector",
-			k->selector, "algorithm", mailcore_alg_name(k->alg), "state",
-			mailcore_key_state_name(k->state), "created", t[0], "published", t[1], "active",
-			t[2], "retired", t[3], "revoked", t[4]));
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "domain", nm, "selector", k->selector,
+		                      "algorithm", mailcore_alg_name(k->alg), "state",
+		                      mailcore_key_state_name(k->state));
+		static const char *const ev[] = { "created", "published", "active", "retired",
+		                                   "revoked" };
+		for (int e = 0; e < 5; e++)
+			json_object_set_new(o, ev[e], t[e][0] ? json_string(t[e]) : json_null());
+		json_array_append_new(lc->arr, o);
 	}
 	memset(keys, 0, 16 * sizeof *keys); /* private keys */
 	free(keys);
@@ -877,7 +894,7 @@ static int mail_dkim_list(ctl_t *ctl, int argc, char **argv)
 	size_t i;
 	json_t *v;
 	json_array_foreach(lc.arr, i, v) {
-#define S(k) json_string_value(json_object_get(v, k))
+#define S(k) (json_string_value(json_object_get(v, k)) ? json_string_value(json_object_get(v, k)) : "-")
 		printf("%s %s %s %s created %s published %s active %s retired %s revoked %s\n",
 		       S("domain"), S("selector"), S("algorithm"), S("state"), S("created"),
 		       S("published"), S("active"), S("retired"), S("revoked"));
@@ -1017,7 +1034,7 @@ const ctl_cmd_t ctl_mail_cmds[] = {
 	  "  --cert FILE       its TLS certificate (PEM); --next-cert FILE the next one\n"
 	  "  --ttl DUR         TTL of its records (default 3600)" },
 	{ "mail", "host set", mail_host_set,
-	  "HOST [--addr IP|none]... [--pref N] [--cert FILE|none] [--next-cert FILE|none]",
+	  "HOST [--addr IP]... [--pref N] [--cert FILE|none] [--next-cert FILE|none] [--ttl DUR]",
 	  "Change a mail host. --addr replaces all its addresses. After a certificate is\n"
 	  "renewed with a new key, point --cert at it (or run mail tls refresh)." },
 	{ "mail", "host remove", mail_host_remove, "HOST",

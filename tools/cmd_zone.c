@@ -247,14 +247,50 @@ static int zone_import(ctl_t *ctl, int argc, char **argv)
 	return ret;
 }
 
+/* Append one --transfer / --notify item to a "; " list, checked. */
+static int xfr_item(const char *opt, const char *v, char *list, size_t len)
+{
+	if (!strcmp(v, "default") || !strcmp(v, "none")) {
+		if (list[0] && strcmp(list, v))
+			return ctl_fail("zone set: %s %s cannot be combined with other %s values", opt, v,
+			                opt);
+		snprintf(list, len, "%s", v);
+		return 0;
+	}
+	dnsd_acl_t a;
+	dnsd_remote_t r;
+	bool ok = !strcmp(opt, "--transfer") ? dnsd_acl_parse(v, &a) == 0
+	                                     : dnsd_remote_parse(v, &r) == 0;
+	if (!ok || strchr(v, ';'))
+		return ctl_fail("zone set: %s '%s': expected %s", opt, v,
+		                !strcmp(opt, "--transfer") ? "ADDRESS[/BITS] [key NAME]"
+		                                           : "ADDRESS[@PORT] [key NAME]");
+	if (!strcmp(list, "default") || !strcmp(list, "none"))
+		return ctl_fail("zone set: %s %s cannot be combined with other %s values", opt, list,
+		                opt);
+	size_t l = strlen(list);
+	if (l + strlen(v) + 3 >= len)
+		return ctl_fail("zone set: too many %s values", opt);
+	snprintf(list + l, len - l, "%s%s", l ? "; " : "", v);
+	return 0;
+}
+
 static int zone_set(ctl_t *ctl, int argc, char **argv)
 {
 	const char *policy = NULL, *name = NULL;
+	char transfer[512] = "", notify[512] = "";
+	bool tset = false, nset = false;
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--dnssec")) {
 			const char *v = ctl_opt_value(argc, argv, &i, "zone set");
 			if (!v || policy_arg(ctl, v, &policy))
 				return 1;
+		} else if (!strcmp(argv[i], "--transfer") || !strcmp(argv[i], "--notify")) {
+			const char *o = argv[i], *v = ctl_opt_value(argc, argv, &i, "zone set");
+			bool t = !strcmp(o, "--transfer");
+			if (!v || xfr_item(o, v, t ? transfer : notify, sizeof transfer))
+				return 1;
+			*(t ? &tset : &nset) = true;
 		} else if (argv[i][0] == '-')
 			return ctl_fail("zone set: unknown option '%s'", argv[i]);
 		else if (!name)
@@ -262,13 +298,19 @@ static int zone_set(ctl_t *ctl, int argc, char **argv)
 		else
 			return ctl_fail("zone set: unexpected argument '%s'", argv[i]);
 	}
-	if (!name || !policy)
-		return ctl_fail("zone set: expected NAME --dnssec POLICY|off");
+	if (!name || (!policy && !tset && !nset))
+		return ctl_fail("zone set: expected NAME and --dnssec, --transfer or --notify "
+		                "(see dnsctl zone set --help)");
 	uint8_t apex[ZONES_NAME_MAX];
 	dns_state_t *st;
 	if (ctl_zone_arg(name, apex) || ctl_state(ctl, &st))
 		return 1;
-	int e = zones_op_policy_set(st, apex, policy);
+	int e = policy ? zones_op_policy_set(st, apex, policy) : 0;
+	/* "default": the zone follows the configuration again */
+	if (e == 0 && (tset || nset))
+		e = zones_op_xfr_set(st, apex,
+		                     tset ? (strcmp(transfer, "default") ? transfer : "") : NULL,
+		                     nset ? (strcmp(notify, "default") ? notify : "") : NULL);
 	char an[1024];
 	zones_name_print(apex, an, sizeof an);
 	if (e == DNS_ENOZONE)
@@ -503,7 +545,17 @@ const ctl_cmd_t ctl_zone_cmds[] = {
 	{ "zone", "import", zone_import, "NAME ZONEFILE",
 	  "Replace all static records of the existing zone NAME by those in ZONEFILE,\n"
 	  "checked as by zone add. dnsd raises the serial if the content changed." },
-	{ "zone", "set", zone_set, "NAME --dnssec POLICY|off", "Change the settings of zone NAME." },
+	{ "zone", "set", zone_set,
+	  "NAME [--dnssec POLICY|off] [--transfer ACL]... [--notify TARGET]...",
+	  "Change the settings of zone NAME.\n"
+	  "  --dnssec POLICY|off     sign with POLICY, or serve unsigned\n"
+	  "  --transfer 'ADDRESS[/BITS] [key NAME]'   who may transfer this zone (AXFR/IXFR),\n"
+	  "                          repeatable; replaces the configuration's secondary and\n"
+	  "                          allow-transfer lines for this zone. \"none\": nobody;\n"
+	  "                          \"default\": the configuration's again\n"
+	  "  --notify 'ADDRESS[@PORT] [key NAME]'     where NOTIFY goes (RFC 1996), signed with\n"
+	  "                          NAME, repeatable; replaces the configuration's secondary\n"
+	  "                          lines for this zone. \"none\" and \"default\" as above" },
 	{ "zone", "list", zone_list, "[--json]", "List the zones in the state, one per line." },
 	{ "zone", "show", zone_show, "NAME [--json]",
 	  "Show a zone's settings, the serial dnsd serves and its record count." },

@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include "keymgr/keymgr.h"
 #include "mailcore/mailcore.h"
+#include "dnsd/engine.h"
 
 typedef struct {
 	const char *config;

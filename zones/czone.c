@@ -717,5 +717,7 @@ out:
 
 void zones_czone_free(zones_czone_t *z)
 {
+	if (z && z->ext_free)
+		z->ext_free(z->ext);
 	free(z); /* one block, see zones_czone_build */
 }

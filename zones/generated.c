@@ -308,6 +308,26 @@ static int cname_one(const uint8_t *k, size_t kl, const uint8_t *v, size_t vl, v
 static int gen_self_check(const zones_content_t *g, const zones_gen_tag_t *tags, char *err,
                           size_t errlen)
 {
+	/* RFC 2181 10.1: a generated CNAME stands alone at its name */
+	for (size_t i = 0; i < g->n;) {
+		size_t j = i;
+		const zones_rr_t *cname = NULL, *other = NULL;
+		while (j < g->n && zones_name_cmp(g->rr[j].owner, g->rr[i].owner) == 0) {
+			if (g->rr[j].type == ZONES_T_CNAME)
+				cname = &g->rr[j];
+			else
+				other = &g->rr[j];
+			j++;
+		}
+		if (cname && other) {
+			char what[300];
+			snprintf(what, sizeof what, "generated for the %s (RFC 2181 10.1: a CNAME stands "
+			         "alone)", tags[other->line].src);
+			conflict_msg(err, errlen, cname->owner, ZONES_T_CNAME, what, tags[cname->line].src);
+			return DNS_ECONFLICT;
+		}
+		i = j;
+	}
 	for (size_t i = 1; i < g->n; i++) {
 		const zones_rr_t *a = &g->rr[i - 1], *b = &g->rr[i];
 		if (a->line == b->line || a->type != b->type || zones_name_cmp(a->owner, b->owner))
@@ -371,8 +391,12 @@ int zones_gen_replace(dns_state_txn_t *txn, const uint8_t *apex, zones_content_t
 		if ((ret = dns_state_scan(txn, DNS_DB_RECORDS, key, kl - 2, cname_one, &cc)) != 0)
 			break;
 		if (cc.clash) {
-			conflict_msg(err, errlen, rr->owner, rr->type, "of the static records (RFC 2181 "
-			             "10.1: a CNAME stands alone)", tags[rr->line].src);
+			char o[1024], t[16];
+			zones_name_print(rr->owner, o, sizeof o);
+			snprintf(err, errlen, "%s: %s (RFC 2181 10.1: a CNAME stands alone); it conflicts "
+			         "with the %s", o, rr->type == ZONES_T_CNAME ? "static records are there"
+			         : "a static CNAME is there", tags[rr->line].src);
+			(void)t;
 			ret = DNS_ECONFLICT;
 			break;
 		}

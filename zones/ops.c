@@ -121,6 +121,33 @@ static int policy_txn(dns_state_txn_t *txn, void *arg)
 	return zones_store_settings_put(txn, op->apex, &s);
 }
 
+struct xfr_set {
+	const uint8_t *apex;
+	const char *transfer, *notify;
+};
+
+static int xfr_txn(dns_state_txn_t *txn, void *arg)
+{
+	struct xfr_set *x = arg;
+	zones_settings_t s;
+	int ret = zones_store_settings_get(txn, x->apex, &s);
+	if (ret)
+		return ret;
+	if (x->transfer)
+		snprintf(s.transfer, sizeof s.transfer, "%s", x->transfer);
+	if (x->notify)
+		snprintf(s.notify, sizeof s.notify, "%s", x->notify);
+	s.gen++;
+	return zones_store_settings_put(txn, x->apex, &s);
+}
+
+int zones_op_xfr_set(dns_state_t *st, const uint8_t *apex, const char *transfer,
+                     const char *notify)
+{
+	struct xfr_set x = { apex, transfer, notify };
+	return dns_state_write(st, xfr_txn, &x);
+}
+
 int zones_op_policy_set(dns_state_t *st, const uint8_t *apex, const char *policy)
 {
 	op_t op = { .apex = apex, .policy = policy };

@@ -16,17 +16,34 @@
 #include "zones/zones.h"
 
 #define SETTINGS_V1 1
+#define SETTINGS_V2 2
 #define SERVED_V1 1
 
+/* Version 2 adds the zone's transfer ACL and NOTIFY targets after the policy:
+ * each a length BE16 and the text. Version 1 values read as empty ones. */
 static int settings_parse(const uint8_t *v, size_t vl, zones_settings_t *out)
 {
-	if (vl < 18 || v[0] != SETTINGS_V1 || vl != 18u + v[17] || v[17] >= sizeof out->policy)
+	if (vl < 18 || (v[0] != SETTINGS_V1 && v[0] != SETTINGS_V2) || vl < 18u + v[17] ||
+	    v[17] >= sizeof out->policy || (v[0] == SETTINGS_V1 && vl != 18u + v[17]))
 		return DNS_ESCHEMA;
 	memset(out, 0, sizeof *out);
 	out->gen = dns_get64(v + 1);
 	out->created = (int64_t)dns_get64(v + 9);
 	memcpy(out->policy, v + 18, v[17]);
-	return 0;
+	if (v[0] == SETTINGS_V1)
+		return 0;
+	size_t o = 18u + v[17];
+	char *texts[2] = { out->transfer, out->notify };
+	for (int i = 0; i < 2; i++) {
+		if (o + 2 > vl)
+			return DNS_ESCHEMA;
+		size_t l = dns_get16(v + o);
+		if (l >= sizeof out->transfer || o + 2 + l > vl || memchr(v + o + 2, 0, l))
+			return DNS_ESCHEMA;
+		memcpy(texts[i], v + o + 2, l);
+		o += 2 + l;
+	}
+	return o == vl ? 0 : DNS_ESCHEMA;
 }
 
 int zones_store_settings_get(dns_state_txn_t *txn, const uint8_t *apex, zones_settings_t *out)
@@ -44,15 +61,26 @@ int zones_store_settings_get(dns_state_txn_t *txn, const uint8_t *apex, zones_se
 
 int zones_store_settings_put(dns_state_txn_t *txn, const uint8_t *apex, const zones_settings_t *s)
 {
-	uint8_t v[18 + sizeof s->policy];
+	uint8_t v[18 + sizeof s->policy + 4 + sizeof s->transfer + sizeof s->notify];
 	size_t pl = strnlen(s->policy, sizeof s->policy - 1);
-	v[0] = SETTINGS_V1;
+	size_t tl = strnlen(s->transfer, sizeof s->transfer - 1);
+	size_t nl = strnlen(s->notify, sizeof s->notify - 1);
+	/* version 1 while there is nothing of version 2: older readers keep working */
+	v[0] = tl || nl ? SETTINGS_V2 : SETTINGS_V1;
 	dns_put64(v + 1, s->gen);
 	dns_put64(v + 9, (uint64_t)s->created);
 	v[17] = (uint8_t)pl;
 	memcpy(v + 18, s->policy, pl);
-	return dns_state_put(txn, DNS_DB_ZONES, apex, zones_name_len(apex, ZONES_NAME_MAX), v,
-	                     18 + pl);
+	size_t o = 18 + pl;
+	if (v[0] == SETTINGS_V2) {
+		dns_put16(v + o, (uint16_t)tl);
+		memcpy(v + o + 2, s->transfer, tl);
+		o += 2 + tl;
+		dns_put16(v + o, (uint16_t)nl);
+		memcpy(v + o + 2, s->notify, nl);
+		o += 2 + nl;
+	}
+	return dns_state_put(txn, DNS_DB_ZONES, apex, zones_name_len(apex, ZONES_NAME_MAX), v, o);
 }
 
 int zones_store_touch(dns_state_txn_t *txn, const uint8_t *apex)

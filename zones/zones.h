@@ -142,6 +142,8 @@ typedef struct {
 	uint64_t gen;      /*!< bumped by every change to the zone's settings or records */
 	int64_t created;   /*!< unix time */
 	char policy[64];   /*!< DNSSEC policy name, "" = unsigned */
+	char transfer[512];/*!< who may transfer ("PREFIX [key NAME]; ..."), "" = the config's */
+	char notify[512];  /*!< where NOTIFY goes ("ADDR[@PORT] [key NAME]; ..."), "" = config's */
 } zones_settings_t;
 
 /** What dnsd last served for a zone, written by dnsd only. */
@@ -344,6 +346,8 @@ typedef struct zones_czone {
 	uint32_t *chain;         /*!< NSEC/NSEC3 owner nodes, in canonical or hash order */
 	uint8_t (*chain_hash)[20]; /*!< NSEC3: their hashes, parallel to chain */
 	uint32_t nchain;
+	void *ext;               /*!< the server's per-zone settings (transfer ACL, NOTIFY), or NULL */
+	void (*ext_free)(void *ext);
 } zones_czone_t;
 
 /** \brief Compile sorted, validated content.  \retval 0, DNS_ENOMEM, DNS_ESPACE (zone too big) */
@@ -428,6 +432,10 @@ _mustcheck_ int zones_op_add_many(dns_state_t *st, zones_content_t *const *c, si
  * equal generated ones (a zone export read back) are dropped from \p c; their
  * number goes to \p *generated. \retval 0, DNS_ENOZONE, DNS_ECONFLICT (zones_op_error), MDB_* */
 _mustcheck_ int zones_op_import(dns_state_t *st, zones_content_t *c, size_t *generated);
+/** \brief Set the zone's own transfer ACL and NOTIFY targets (NULL: unchanged; "" = the
+ * config's defaults). \retval 0, DNS_ENOZONE, MDB_* */
+_mustcheck_ int zones_op_xfr_set(dns_state_t *st, const uint8_t *apex, const char *transfer,
+                                 const char *notify);
 /** \brief Change the DNSSEC policy ("" = unsigned). \retval 0, DNS_ENOZONE, MDB_* */
 _mustcheck_ int zones_op_policy_set(dns_state_t *st, const uint8_t *apex, const char *policy);
 /** \retval 0, DNS_ENOZONE, MDB_* */
