@@ -12,7 +12,7 @@ case $mode in demo|test|deps) ;; *) sed -n '2,8s/^# \{0,1\}//p' "$0"; exit 2;; e
 
 BUILD_DEPS="build-essential autoconf automake pkg-config libldns-dev libuv1-dev liblmdb-dev
 	libssl-dev libjansson-dev"
-TEST_DEPS="knot knot-dnsutils knot-dnssecutils ldnsutils dnsutils bind9-utils unbound python3
+TEST_DEPS="knot knot-dnsutils knot-dnssecutils ldnsutils dnsutils bind9-utils bind9 nsd unbound python3
 	python3-dnspython python3-dkim python3-spf python3-nacl openssl dnsperf clang lmdb-utils"
 deps() {
 	local want="$BUILD_DEPS" missing=""
@@ -24,9 +24,10 @@ deps() {
 	local sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
 	$sudo apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing >/dev/null
-	# knot's and unbound's packages start servers on port 53; the tests start their own
+	# knot's, nsd's, bind9's and unbound's packages start servers on port 53; the tests
+	# start their own
 	if [ "$1" = test ] && command -v systemctl >/dev/null; then
-		$sudo systemctl disable --now knot unbound >/dev/null 2>&1 || true
+		$sudo systemctl disable --now knot unbound nsd named >/dev/null 2>&1 || true
 	fi
 }
 build() {

@@ -89,6 +89,9 @@ typedef struct {
 	bool has_serial;          /*!< IXFR: the client's serial */
 	uint32_t serial;
 	bool sign;                /*!< sign every message with tsig (RFC 8945 5.3.1) */
+	bool edns, expire;        /*!< the request had an OPT / asked for EXPIRE (RFC 7314) */
+	uint32_t expire_val;
+	uint16_t udp_max;
 	dnsd_tsig_ctx_t tsig;     /*!< its key points into the snapshot: keep it pinned */
 } dnsd_xfr_req_t;
 

@@ -184,6 +184,7 @@ int dnsd_engine_answer(dnsd_engine_t *eng, const zones_snapshot_t *snap, const d
 	r.cap = 512;
 	r.qtype = 0;
 	r.has_tsig = r.sign = r.has_serial = false;
+	r.expire = r.expire_set = false;
 
 	uint16_t qf = dns_get16(m + 2);
 	unsigned qd = dns_get16(m + 4);
@@ -269,6 +270,7 @@ int dnsd_engine_answer(dnsd_engine_t *eng, const zones_snapshot_t *snap, const d
 	}
 	if (r.edns) {
 		r.cap = cap - tsiglen;
+		query_expire(&r, snap);
 		query_edns_write(&r, eng->conf);
 	}
 	header_write(&r, m);

@@ -38,6 +38,12 @@ int query_edns_parse(resp_t *r, const uint8_t *rd, uint16_t rdlen, uint32_t ttl,
 			memcpy(r->cookie, v, olen);
 			r->cookie_len = (uint8_t)olen;
 			break;
+		case OPT_EXPIRE:
+			/* RFC 7314 2: empty in a query */
+			if (olen != 0)
+				return -1;
+			r->expire = true;
+			break;
 		case OPT_KEEPALIVE:
 			/* RFC 7828 3.2.1: ignored over UDP; a client sends it empty */
 			if (r->in->tcp) {
@@ -79,6 +85,8 @@ size_t query_edns_size(const resp_t *r, const dnsd_engine_conf_t *conf)
 		n += 4u + COOKIE_CLIENT + COOKIE_SERVER;
 	if (r->keepalive)
 		n += 6;
+	if (r->expire)
+		n += 8;
 	/* No room is kept for an extended error (RFC 8914): we only attach one
 	 * to answers without records, which are far below any limit. */
 	return n;
@@ -123,6 +131,12 @@ void query_edns_write(resp_t *r, const dnsd_engine_conf_t *conf)
 		dns_put16(p + o + 2, 2);
 		dns_put16(p + o + 4, conf->tcp_idle_100ms);
 		o += 6;
+	}
+	if (r->expire_set) {
+		dns_put16(p + o, OPT_EXPIRE);
+		dns_put16(p + o + 2, 4);
+		dns_put32(p + o + 4, r->expire_val);
+		o += 8;
 	}
 	if (r->ede != EDE_NONE) {
 		dns_put16(p + o, OPT_EDE);

@@ -11,7 +11,7 @@ enum {
 	RCODE_BADVERS = 16, RCODE_BADCOOKIE = 23,
 };
 
-enum { OPT_NSID = 3, OPT_COOKIE = 10, OPT_KEEPALIVE = 11, OPT_EDE = 15 };
+enum { OPT_NSID = 3, OPT_EXPIRE = 9, OPT_COOKIE = 10, OPT_KEEPALIVE = 11, OPT_EDE = 15 };
 
 /* RFC 8914 4 */
 enum { EDE_NONE = 0xffff, EDE_PROHIBITED = 18, EDE_NOT_AUTHORITATIVE = 20, EDE_NOT_SUPPORTED = 21 };
@@ -63,6 +63,9 @@ typedef struct {
 	bool has_tsig;                 /* the request ends with a TSIG RR */
 	bool sign;                     /* sign the response (ctx below) */
 	dnsd_tsig_ctx_t tsig;
+	bool expire;                   /* EDNS EXPIRE asked (RFC 7314) */
+	bool expire_set;               /* and its value known: expire_val */
+	uint32_t expire_val;
 	bool has_serial;               /* IXFR: the client's SOA serial (RFC 1995 3) */
 	uint32_t ixfr_serial;
 } resp_t;
@@ -82,6 +85,8 @@ void query_answer(resp_t *r, const zones_snapshot_t *snap);
  * what to do with AXFR/IXFR: an answer, or DNSD_XFR for the transport. */
 int query_tsig_check(resp_t *r, const zones_snapshot_t *snap, const uint8_t *m, size_t len);
 int query_xfr(resp_t *r, const dnsd_engine_t *eng, const zones_snapshot_t *snap);
+/* query_xfr.c: the EDNS EXPIRE value of an SOA (or IXFR-as-SOA) answer (RFC 7314). */
+void query_expire(resp_t *r, const zones_snapshot_t *snap);
 
 /* query_edns.c */
 int query_edns_parse(resp_t *r, const uint8_t *opt_rdata, uint16_t rdlen, uint32_t ttl,

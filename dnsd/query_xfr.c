@@ -59,6 +59,27 @@ static bool acl_allows(const dnsd_acl_t *acl, unsigned nacl, const dnsd_query_in
 	return false;
 }
 
+/* RFC 7314 2: a primary's EXPIRE is its SOA's expire field, the fourth of the
+ * five numbers that end the SOA's RDATA (the last 20 octets of its RR) */
+static uint32_t soa_expire(const zones_czone_t *z)
+{
+	const zones_rrset_t *s = &z->rrsets[z->soa];
+	return dns_get32(z->wire + s->wire + s->len - 8);
+}
+
+void query_expire(resp_t *r, const zones_snapshot_t *snap)
+{
+	if (!r->expire || !snap || r->rcode != RCODE_NOERROR ||
+	    (r->qtype != ZONES_T_SOA && r->qtype != ZONES_T_IXFR && r->qtype != ZONES_T_AXFR))
+		return;
+	const zones_czone_t *z = zones_snapshot_get(snap, r->qlow, r->qlen,
+	                                            zones_name_hash(r->qlow, r->qlen));
+	if (z) {
+		r->expire_val = soa_expire(z);
+		r->expire_set = true;
+	}
+}
+
 int query_xfr(resp_t *r, const dnsd_engine_t *eng, const zones_snapshot_t *snap)
 {
 	const zones_czone_t *z = snap ? zones_snapshot_get(snap, r->qlow, r->qlen,
@@ -97,5 +118,9 @@ int query_xfr(resp_t *r, const dnsd_engine_t *eng, const zones_snapshot_t *snap)
 	x->serial = r->ixfr_serial;
 	x->sign = r->sign;
 	x->tsig = r->tsig;
+	x->edns = r->edns;
+	x->expire = r->expire;
+	x->expire_val = soa_expire(z);
+	x->udp_max = eng->conf->udp_max;
 	return DNSD_XFR;
 }

@@ -191,6 +191,10 @@ static void xfr_start(conn_t *c, zones_snapshot_t *snap)
 	c->xfr_active = true;
 	c->xfr_started = dns_now_ms();
 	dnsd_xfr_init(&c->x, c->xreq.zone, c->q.data, c->q.len);
+	c->x.edns = c->xreq.edns;
+	c->x.expire = c->xreq.expire;
+	c->x.expire_val = c->xreq.expire_val;
+	c->x.udp_max = c->xreq.udp_max;
 	/* RFC 1995 4: a client that is up to date gets the SOA alone */
 	c->xfr_soa_only = c->xreq.qtype == ZONES_T_IXFR && c->xreq.has_serial &&
 	                  serial_ge(c->xreq.serial, c->xreq.zone->serial);

@@ -32,6 +32,29 @@ static void msg_counts(uint8_t *out, unsigned an)
 	dns_put16(out + 6, (uint16_t)an);
 }
 
+#define OPT_ROOM 19 /* OPT RR with one EXPIRE option */
+
+/* The first message answers the request's OPT (RFC 6891 7) and, when asked,
+ * says how long a secondary may serve the zone without us (RFC 7314 2). */
+static size_t opt_put(const dnsd_xfr_t *x, uint8_t *out, size_t o)
+{
+	if (!x->edns || x->msgs != 0)
+		return o;
+	uint8_t *p = out + o;
+	p[0] = 0;
+	dns_put16(p + 1, ZONES_T_OPT);
+	dns_put16(p + 3, x->udp_max ? x->udp_max : 1232);
+	dns_put32(p + 5, 0);
+	dns_put16(p + 9, x->expire ? 8 : 0);
+	if (x->expire) {
+		dns_put16(p + 11, 9);
+		dns_put16(p + 13, 4);
+		dns_put32(p + 15, x->expire_val);
+	}
+	dns_put16(out + 10, 1);
+	return o + (x->expire ? 19 : 11);
+}
+
 void dnsd_xfr_init(dnsd_xfr_t *x, const zones_czone_t *z, const uint8_t *query, size_t qlen)
 {
 	memset(x, 0, sizeof *x);
@@ -97,6 +120,7 @@ int dnsd_xfr_axfr_next(dnsd_xfr_t *x, uint8_t *out, size_t cap, size_t *len)
 	resp_t r;
 	memset(&r, 0, sizeof r);
 	r.buf = out;
+	cap -= OPT_ROOM;
 	r.cap = cap < MSG_MAX ? cap : MSG_MAX;
 	r.len = msg_start(x, out);
 	r.qend = r.len;
@@ -164,7 +188,7 @@ int dnsd_xfr_axfr_next(dnsd_xfr_t *x, uint8_t *out, size_t cap, size_t *len)
 		}
 	}
 	msg_counts(out, r.counts[SEC_AN]);
-	*len = r.len;
+	*len = opt_put(x, out, r.len);
 	x->msgs++;
 	return x->phase == DNSD_XFR_DONE ? 0 : 1;
 }
@@ -209,6 +233,7 @@ int dnsd_xfr_ixfr_next(dnsd_xfr_t *x, const uint8_t *rrs, size_t len, size_t *co
 {
 	if (cap > MSG_MAX)
 		cap = MSG_MAX;
+	cap -= OPT_ROOM;
 	size_t o = msg_start(x, out), p = 0;
 	unsigned an = 0;
 	const uint8_t *apex = x->question;
@@ -229,7 +254,7 @@ int dnsd_xfr_ixfr_next(dnsd_xfr_t *x, const uint8_t *rrs, size_t len, size_t *co
 	}
 	msg_counts(out, an);
 	*consumed = p;
-	*outlen = o;
+	*outlen = opt_put(x, out, o);
 	x->msgs++;
 	x->rrs += an;
 	return 0;

@@ -18,6 +18,10 @@ typedef struct {
 	uint32_t node, rr;
 	bool sig;                /*!< the RRSIGs of RRset rr come next */
 	uint64_t msgs, rrs;      /*!< messages and RRs written */
+	bool edns;               /*!< the request had an OPT: the first message gets one */
+	bool expire;             /*!< with EDNS EXPIRE (RFC 7314) of expire_val */
+	uint32_t expire_val;
+	uint16_t udp_max;
 } dnsd_xfr_t;
 
 /** \brief Start a transfer of \p z answering \p query (its header and question). */

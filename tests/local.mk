@@ -48,7 +48,8 @@ TESTS += $(UNIT_TESTS) \
 	tests/integration/diff_knot_signed.sh \
 	tests/integration/mail_records.sh \
 	tests/integration/mail_dkim_spf.sh \
-	tests/integration/xfr_robust.sh
+	tests/integration/xfr_robust.sh \
+	tests/integration/secondaries.sh
 
 EXTRA_DIST += tests/integration/lib.sh tests/integration/dnsdiff.py \
 	tests/integration/diffqueries.txt tests/integration/diffzones \
