@@ -10,3 +10,4 @@ bench_engine_bench_LDADD = $(ENGINE_LIBS)
 CLEANFILES += bench/engine_bench
 EXTRA_DIST += bench/bigsign.sh
 EXTRA_DIST += bench/mailscale.sh
+EXTRA_DIST += bench/xfrbench.sh
