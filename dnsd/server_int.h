@@ -83,6 +83,9 @@ int dnsd_control_start(uv_loop_t *loop, const char *dir, const dnsd_control_ops_
                        dnsd_control_t **out);
 void dnsd_control_stop(dnsd_control_t *c);
 
+/** tcp.c: log a refused or unauthorised AXFR/IXFR answer (RFC 5936 4.3 refusals). */
+void dnsd_xfr_refusal_log(const uint8_t *ans, size_t len, const char *peer);
+
 /* ---- NOTIFY to the secondaries (notify.c) ---- */
 typedef struct dnsd_notify dnsd_notify_t;
 _mustcheck_ int dnsd_notify_start(uv_loop_t *loop, const dnsd_config_t *conf, dnsd_epoch_t *ep,

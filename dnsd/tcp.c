@@ -158,7 +158,7 @@ static void reply(conn_t *c, const uint8_t *msg, size_t len)
 }
 
 /* A refused or unauthorised transfer request is logged (who asked for what). */
-static void xfr_refusal_log(conn_t *c, const uint8_t *ans, size_t len)
+void dnsd_xfr_refusal_log(const uint8_t *ans, size_t len, const char *peer)
 {
 	unsigned rc = len >= 12 ? (ans[3] & 0xf) : 0;
 	if (rc != 5 && rc != 9)
@@ -174,8 +174,8 @@ static void xfr_refusal_log(conn_t *c, const uint8_t *ans, size_t len)
 	char zn[1024];
 	zones_name_print(ans + 12, zn, sizeof zn);
 	dns_log_warning("%s of zone %s from %s: %s", qt == ZONES_T_AXFR ? "AXFR" : "IXFR", zn,
-	                c->peer, rc == 5 ? "REFUSED (not allowed by the transfer ACL)"
-	                                 : "NOTAUTH (no such zone, or a TSIG error)");
+	                peer, rc == 5 ? "REFUSED (not allowed by the transfer ACL)"
+	                              : "NOTAUTH (no such zone, or a TSIG error)");
 }
 
 /* RFC 1982 3.2: is a at or after b? */
@@ -298,7 +298,7 @@ static void process(conn_t *c)
 		int how = snap ? dnsd_engine_answer(&t->eng, snap, &c->q, t->out + 2, 65535, &alen)
 		               : DNSD_DROP;
 		if (how == DNSD_RESPOND) {
-			xfr_refusal_log(c, t->out + 2, alen);
+			dnsd_xfr_refusal_log(t->out + 2, alen, c->peer);
 			dns_put16(t->out, (uint16_t)alen);
 			reply(c, t->out, alen + 2);
 		} else if (how == DNSD_XFR) {

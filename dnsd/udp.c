@@ -88,6 +88,22 @@ static int socket_open(const dnsd_listen_t *l)
 	return fd;
 }
 
+/* A refused IXFR over UDP (RFC 1995 2) is logged like one over TCP, at most
+ * once a second: a flood of them must not become a flood of log lines. */
+static void refusal_log(const struct sockaddr_storage *ss, const uint8_t *ans, size_t len)
+{
+	static _Atomic uint64_t last;
+	uint64_t now = (uint64_t)time(NULL), prev = atomic_load(&last);
+	if (prev == now || !atomic_compare_exchange_strong(&last, &prev, now))
+		return;
+	char peer[INET6_ADDRSTRLEN] = "?";
+	if (ss->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, peer, sizeof peer);
+	else
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, peer, sizeof peer);
+	dnsd_xfr_refusal_log(ans, len, peer);
+}
+
 static void client_addr(const struct sockaddr_storage *ss, dnsd_query_in_t *q)
 {
 	if (ss->ss_family == AF_INET) {
@@ -128,6 +144,8 @@ static void *worker_run(void *arg)
 			if (!snap || dnsd_engine_answer(&w->eng, snap, &q, w->out[m], 4096, &len) !=
 			             DNSD_RESPOND)
 				continue;
+			if ((w->out[m][3] & 0xf) == 5 || (w->out[m][3] & 0xf) == 9)
+				refusal_log(&w->from[i], w->out[m], len);
 			w->iov_out[m].iov_base = w->out[m];
 			w->iov_out[m].iov_len = len;
 			w->msg_out[m] = (struct mmsghdr){ .msg_hdr = {
