@@ -252,6 +252,10 @@ typedef int (*dns_conf_fn_t)(const char *section, const char *key, char *val, vo
 _mustcheck_ int dns_conf_parse(const char *path, bool must_exist, dns_conf_fn_t fn, void *arg,
                                char *err, size_t errlen);
 
+/** \brief Parse "ADDR", "ADDR@PORT" or "[V6]:PORT" (numeric addresses; port 53 when
+ * none). \retval 0, DNS_EINVAL */
+_mustcheck_ int dns_server_parse(const char *s, char *addr, size_t addrlen, uint16_t *port);
+
 /* ---- TSIG key store (DNS_DB_TSIG) ------------------------------------------- */
 
 /** \brief "hmac-sha256" (final dot optional, any case) -> DNS_TSIG_*, or -1. */

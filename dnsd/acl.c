@@ -48,37 +48,14 @@ int dnsd_acl_parse(const char *s, dnsd_acl_t *out)
 
 int dnsd_remote_parse(const char *s, dnsd_remote_t *out)
 {
-	char addr[100], kw[8], key[300], extra[8], host[80];
+	char addr[100], kw[8], key[300], extra[8];
 	memset(out, 0, sizeof *out);
 	int n = sscanf(s, "%99s %7s %299s %7s", addr, kw, key, extra);
 	if (n != 1 && !(n == 3 && !strcmp(kw, "key")))
 		return DNS_EINVAL;
-	const char *port = NULL;
-	if (addr[0] == '[') {
-		char *e = strchr(addr, ']');
-		if (!e || e - addr - 1 >= (long)sizeof host)
-			return DNS_EINVAL;
-		snprintf(host, sizeof host, "%.*s", (int)(e - addr - 1), addr + 1);
-		port = e[1] == ':' || e[1] == '@' ? e + 2 : e[1] ? "" : NULL;
-	} else {
-		char *at = strchr(addr, '@');
-		if (at)
-			*at = 0;
-		snprintf(host, sizeof host, "%s", addr);
-		port = at ? at + 1 : NULL;
-	}
-	uint8_t a[16];
-	if (inet_pton(AF_INET, host, a) != 1 && inet_pton(AF_INET6, host, a) != 1)
+	if (dns_server_parse(addr, out->addr, sizeof out->addr, &out->port) != 0)
 		return DNS_EINVAL;
-	out->port = 53;
-	if (port) {
-		char *end;
-		long p = strtol(port, &end, 10);
-		if (!*port || *end || p < 1 || p > 65535)
-			return DNS_EINVAL;
-		out->port = (uint16_t)p;
-	}
-	snprintf(out->addr, sizeof out->addr, "%s", host);
+	const char *host = out->addr;
 	if (n == 3) {
 		dnsd_acl_t tmp;
 		char spec[400];

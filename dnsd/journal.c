@@ -91,22 +91,13 @@ static int mirror_one(const uint8_t *k, size_t kl, const uint8_t *v, size_t vl, 
 	return 0;
 }
 
-static size_t rrset_key(const uint8_t *apex, const uint8_t *owner, uint16_t type, uint8_t *key)
-{
-	size_t al = zones_name_len(apex, ZONES_NAME_MAX), ol = zones_name_len(owner, ZONES_NAME_MAX);
-	memcpy(key, apex, al);
-	memcpy(key + al, owner, ol - al);
-	key[ol] = 0;
-	dns_put16(key + ol + 1, type);
-	return ol + 3;
-}
 
 /* Write the mirror's RRset (owner, type) from the run rr[i..j) of \p c (empty: delete). */
 static int mirror_put(dns_state_txn_t *txn, const zones_content_t *c, const zones_rr_t *rr,
                       size_t n, dns_buf_t *b)
 {
 	uint8_t key[2 * ZONES_NAME_MAX + 3];
-	size_t kl = rrset_key(c->apex, rr->owner, rr->type, key);
+	size_t kl = zones_rrset_key(c->apex, rr->owner, rr->type, key);
 	if (n == 0) {
 		int ret = dns_state_del(txn, DNS_DB_XFR, key, kl);
 		return ret == DNS_ENOENT ? 0 : ret;

@@ -12,39 +12,8 @@
 
 int mailcore_server_parse(const char *s, mailcore_server_t *out)
 {
-	char host[80];
-	const char *port = NULL;
 	memset(out, 0, sizeof *out);
-	out->port = 53;
-	if (s[0] == '[') {
-		const char *e = strchr(s, ']');
-		if (!e || (size_t)(e - s - 1) >= sizeof host)
-			return DNS_EINVAL;
-		snprintf(host, sizeof host, "%.*s", (int)(e - s - 1), s + 1);
-		if (e[1] == ':' || e[1] == '@')
-			port = e + 2;
-		else if (e[1])
-			return DNS_EINVAL;
-	} else {
-		const char *at = strchr(s, '@');
-		if (strlen(s) >= sizeof host)
-			return DNS_EINVAL;
-		snprintf(host, sizeof host, "%.*s", at ? (int)(at - s) : (int)strlen(s), s);
-		if (at)
-			port = at + 1;
-	}
-	uint8_t a[16];
-	if (inet_pton(AF_INET, host, a) != 1 && inet_pton(AF_INET6, host, a) != 1)
-		return DNS_EINVAL;
-	if (port) {
-		char *end;
-		long p = strtol(port, &end, 10);
-		if (!*port || *end || p < 1 || p > 65535)
-			return DNS_EINVAL;
-		out->port = (uint16_t)p;
-	}
-	snprintf(out->addr, sizeof out->addr, "%s", host);
-	return 0;
+	return dns_server_parse(s, out->addr, sizeof out->addr, &out->port);
 }
 
 void mailcore_answer_free(mailcore_answer_t *a)

@@ -49,7 +49,8 @@ TESTS += $(UNIT_TESTS) \
 	tests/integration/mail_records.sh \
 	tests/integration/mail_dkim_spf.sh \
 	tests/integration/xfr_robust.sh \
-	tests/integration/secondaries.sh
+	tests/integration/secondaries.sh \
+	tests/integration/catalog.sh
 
 EXTRA_DIST += tests/integration/lib.sh tests/integration/dnsdiff.py \
 	tests/integration/diffqueries.txt tests/integration/diffzones \

@@ -48,16 +48,6 @@ static bool txt_is_spf(const uint8_t *rd, size_t len)
 	return strncasecmp((const char *)rd + 1, "v=spf1", 6) == 0 && (rd[0] == 6 || rd[7] == ' ');
 }
 
-static size_t rrset_key(const uint8_t *apex, const uint8_t *owner, uint16_t type,
-                        uint8_t key[2 * ZONES_NAME_MAX + 3])
-{
-	size_t al = zones_name_len(apex, ZONES_NAME_MAX), ol = zones_name_len(owner, ZONES_NAME_MAX);
-	memcpy(key, apex, al);
-	memcpy(key + al, owner, ol - al);
-	key[ol] = 0;
-	dns_put16(key + ol + 1, type);
-	return ol + 3;
-}
 
 static void conflict_msg(char *err, size_t errlen, const uint8_t *owner, uint16_t type,
                          const char *what, const char *src)
@@ -105,7 +95,7 @@ int zones_gen_check_static(dns_state_txn_t *txn, const uint8_t *apex, const zone
                            char *err, size_t errlen)
 {
 	uint8_t key[2 * ZONES_NAME_MAX + 3];
-	size_t kl = rrset_key(apex, rr->owner, rr->type, key);
+	size_t kl = zones_rrset_key(apex, rr->owner, rr->type, key);
 	const uint8_t *v;
 	size_t vl;
 	gen_val_t g;
@@ -125,7 +115,7 @@ int zones_gen_check_static(dns_state_txn_t *txn, const uint8_t *apex, const zone
 	/* RFC 2181 10.1: nothing joins a generated CNAME */
 	if (rr->type != ZONES_T_CNAME) {
 		uint8_t ck[2 * ZONES_NAME_MAX + 3];
-		size_t ckl = rrset_key(apex, rr->owner, ZONES_T_CNAME, ck);
+		size_t ckl = zones_rrset_key(apex, rr->owner, ZONES_T_CNAME, ck);
 		ret = dns_state_get(txn, DNS_DB_GENERATED, ck, ckl, (const void **)&v, &vl);
 		if (ret == 0 && (ret = gen_val_parse(v, vl, &g)) == 0) {
 			conflict_msg(err, errlen, rr->owner, rr->type, "record (RFC 2181 10.1: a CNAME "
@@ -372,7 +362,7 @@ int zones_gen_replace(dns_state_txn_t *txn, const uint8_t *apex, zones_content_t
 		}
 		/* a static RRset of the same owner and type */
 		uint8_t key[2 * ZONES_NAME_MAX + 3];
-		size_t kl = rrset_key(apex, rr->owner, rr->type, key);
+		size_t kl = zones_rrset_key(apex, rr->owner, rr->type, key);
 		const uint8_t *sv;
 		size_t svl;
 		int r = dns_state_get(txn, DNS_DB_RECORDS, key, kl, (const void **)&sv, &svl);
@@ -454,7 +444,7 @@ int zones_lookup(dns_state_txn_t *txn, const uint8_t *apex, const uint8_t *owner
                  zones_content_t *out)
 {
 	uint8_t key[2 * ZONES_NAME_MAX + 3];
-	size_t kl = rrset_key(apex, owner, type, key);
+	size_t kl = zones_rrset_key(apex, owner, type, key);
 	const uint8_t *v;
 	size_t vl;
 	int ret = dns_state_get(txn, DNS_DB_RECORDS, key, kl, (const void **)&v, &vl);
@@ -469,7 +459,7 @@ int zones_gen_lookup(dns_state_txn_t *txn, const uint8_t *apex, const uint8_t *o
                      uint16_t type, zones_content_t *out)
 {
 	uint8_t key[2 * ZONES_NAME_MAX + 3];
-	size_t kl = rrset_key(apex, owner, type, key);
+	size_t kl = zones_rrset_key(apex, owner, type, key);
 	const uint8_t *v;
 	size_t vl;
 	gen_val_t g;

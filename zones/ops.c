@@ -174,12 +174,8 @@ int zones_op_remove(dns_state_t *st, const uint8_t *apex)
 static int rrset_store(dns_state_txn_t *txn, const zones_content_t *c, const uint8_t *owner,
                        uint16_t type)
 {
-	size_t al = zones_name_len(c->apex, ZONES_NAME_MAX), ol = zones_name_len(owner, ZONES_NAME_MAX);
 	uint8_t key[2 * ZONES_NAME_MAX + 3];
-	memcpy(key, c->apex, al);
-	memcpy(key + al, owner, ol - al);
-	key[ol] = 0;
-	dns_put16(key + ol + 1, type);
+	size_t kl = zones_rrset_key(c->apex, owner, type, key), ol = kl - 3;
 	dns_buf_t v;
 	dns_buf_init(&v);
 	for (size_t i = 0; i < c->n; i++) {

@@ -21,6 +21,17 @@
 
 /* Version 2 adds the zone's transfer ACL and NOTIFY targets after the policy:
  * each a length BE16 and the text. Version 1 values read as empty ones. */
+size_t zones_rrset_key(const uint8_t *apex, const uint8_t *owner, uint16_t type,
+                       uint8_t key[2 * ZONES_NAME_MAX + 3])
+{
+	size_t al = zones_name_len(apex, ZONES_NAME_MAX), ol = zones_name_len(owner, ZONES_NAME_MAX);
+	memcpy(key, apex, al);
+	memcpy(key + al, owner, ol - al);
+	key[ol] = 0;
+	dns_put16(key + ol + 1, type);
+	return ol + 3;
+}
+
 static int settings_parse(const uint8_t *v, size_t vl, zones_settings_t *out)
 {
 	if (vl < 18 || (v[0] != SETTINGS_V1 && v[0] != SETTINGS_V2) || vl < 18u + v[17] ||

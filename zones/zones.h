@@ -165,6 +165,10 @@ _mustcheck_ int zones_store_touch(dns_state_txn_t *txn, const uint8_t *apex);
 _mustcheck_ int zones_store_list(dns_state_txn_t *txn,
                                  int (*fn)(const uint8_t *apex, const zones_settings_t *s, void *arg),
                                  void *arg);
+/** \brief The key of RRset (owner, type) of zone \p apex in "records" and the databases
+ * laid out like it: apex | owner labels below the apex | 0 | type BE16. \retval length */
+size_t zones_rrset_key(const uint8_t *apex, const uint8_t *owner, uint16_t type,
+                       uint8_t key[2 * ZONES_NAME_MAX + 3]);
 /** \brief Load the static records of \p apex (as the operator gave them) into \p c. */
 _mustcheck_ int zones_store_load_static(dns_state_txn_t *txn, const uint8_t *apex,
                                         zones_content_t *c);
