@@ -46,7 +46,8 @@ else
 fi
 dt_free_port P
 printf 'allow-transfer 127.0.0.1\n' > "$DT_TMP/dnsd.conf"
-dt_start dnsd "$DT_TMP/dnsd.log" "$DNSD" -c "$DT_TMP/dnsd.conf" -D "$S" -l 127.0.0.1@$P -f
+dt_start dnsd "$DT_TMP/dnsd.log" "$DNSD" -c "$DT_TMP/dnsd.conf" -D "$S" -l 127.0.0.1@$P \
+	-l "[::1]:$P" -f
 DPID=$DT_PID
 dt_wait_dns 127.0.0.1 $P big.test 60 $DPID || dt_bail "dnsd does not answer"
 
@@ -136,6 +137,13 @@ fi
 
 # 3. hostile and odd requests
 rc() { kdig @127.0.0.1 -p $P "$@" 2>&1 | sed -n 's/.*status: \([A-Z]*\).*/\1/p; s/.*error .\([A-Z]*\).*/\1/p' | head -1; }
+# the ACL names 127.0.0.1 only: the same request from ::1 is refused and logged
+r=$(kdig @::1 -p $P AXFR big.test 2>&1 | sed -n "s/.*error .\([A-Z]*\).*/\1/p" | head -1)
+if [ "$r" = REFUSED ] && grep -q "AXFR of zone big.test. from ::1: REFUSED" "$DT_TMP/dnsd.log"; then
+	dt_ok "AXFR from an address outside the ACL (::1): REFUSED, and logged"
+else
+	dt_not_ok "AXFR from ::1: '$r'"
+fi
 r=$(rc +tcp AXFR nope.test)
 [ "$r" = NOTAUTH ] && dt_ok "AXFR of an unknown zone: NOTAUTH" || dt_not_ok "unknown zone: '$r'"
 r=$(kdig @127.0.0.1 -p $P IXFR=$((serial_now + 1000)) big.test 2>&1 | grep -c "IN.SOA")
