@@ -516,7 +516,8 @@ int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap, uint64_t *se
 		}
 	}
 	b->n += added;
-	qsort(b->e, b->n, sizeof *b->e, entry_cmp);
+	if (b->n > 1)
+		qsort(b->e, b->n, sizeof *b->e, entry_cmp);
 	jobs_free(&sc, false);
 	if (added) {
 		size_t mem = 0;

@@ -281,15 +281,18 @@ static int update_txn(dns_state_txn_t *txn, void *arg)
 		return ret;
 	}
 	u->first = m.n == 0;
-	qsort(m.rr, m.n, sizeof *m.rr, rr_qcmp);
+	if (m.n > 1)
+		qsort(m.rr, m.n, sizeof *m.rr, rr_qcmp);
 	/* the new version in the same order (the TTL is compared too) */
 	zones_rr_t *nv = malloc((c->n ? c->n : 1) * sizeof *nv);
 	if (!nv) {
 		zones_content_deinit(&m);
 		return DNS_ENOMEM;
 	}
-	memcpy(nv, c->rr, c->n * sizeof *nv);
-	qsort(nv, c->n, sizeof *nv, rr_qcmp);
+	if (c->n) {
+		memcpy(nv, c->rr, c->n * sizeof *nv);
+		qsort(nv, c->n, sizeof *nv, rr_qcmp);
+	}
 	dns_buf_t out, in, val, soa_out, soa_in;
 	dns_buf_init(&out);
 	dns_buf_init(&in);

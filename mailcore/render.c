@@ -600,7 +600,8 @@ static int ancestors_build(render_t *r)
 			p += 1 + *p;
 			memcpy(r->anc[r->nanc++], p, zones_name_len(p, ZONES_NAME_MAX));
 		}
-	qsort(r->anc, r->nanc, sizeof *r->anc, apex_cmp);
+	if (r->nanc > 1)
+		qsort(r->anc, r->nanc, sizeof *r->anc, apex_cmp);
 	return 0;
 }
 
@@ -695,7 +696,8 @@ int mailcore_sync(dns_state_txn_t *txn, const uint8_t *const *apexes, size_t n, 
 	for (size_t i = 0; i < n && ret == 0; i++)
 		ret = target_add(&r, apexes[i]);
 	if (ret == 0) {
-		qsort(r.t, r.nt, sizeof *r.t, target_sort_cmp);
+		if (r.nt > 1)
+			qsort(r.t, r.nt, sizeof *r.t, target_sort_cmp);
 		size_t w = 0;
 		for (size_t i = 0; i < r.nt; i++) {
 			if (w && apex_cmp(r.t[w - 1].apex, r.t[i].apex) == 0)
