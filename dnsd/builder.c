@@ -324,6 +324,9 @@ static void catalog_update(dnsd_builder_t *b)
 	zones_name_print(b->catalog, name, sizeof name);
 	if (entry_find(b, b->catalog)) {
 		dns_log_error("catalog zone %s: a hosted zone has that name; no catalog served", name);
+		if (b->catalog_zone && --b->catalog_zone->refs == 0)
+			zones_czone_free(b->catalog_zone);
+		b->catalog_zone = NULL; /* the hosted zone is served instead */
 		return;
 	}
 	dns_state_txn_t *txn;
@@ -527,7 +530,7 @@ int dnsd_builder_update(dnsd_builder_t *b, zones_snapshot_t **snap, uint64_t *se
 		             mem / 1024);
 	}
 	/* the catalog follows the membership: zones added or removed */
-	if (b->catalog[0] && (added || removed || !b->catalog_zone))
+	if (b->catalog[0] && (added || removed || !b->catalog_zone || entry_find(b, b->catalog)))
 		catalog_update(b);
 	zones_czone_t **zs = malloc((b->n + 1) * sizeof *zs);
 	if (!zs)

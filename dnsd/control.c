@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include "dnsd/server_int.h"
 
-#define LINE_MAX_ 256
+#define LINE_MAX_ 1100
 
 struct dnsd_control {
 	uv_pipe_t server;
@@ -105,7 +105,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		return;
 	}
 	*nl = 0;
-	char out[2048];
+	char out[16384];
 	const dnsd_control_ops_t *ops = &c->ctl->ops;
 	if (!strcmp(c->line, "notify"))
 		ops->notify(ops->arg, out, sizeof out);

@@ -317,6 +317,18 @@ void dnsd_notify_changes(dnsd_notify_t *nf, const zones_snapshot_t *old,
 			continue;
 		const dnsd_remote_t *rl;
 		unsigned nr = remotes_of(nf, z, &rl, conf_list);
+		/* secondaries no longer in the zone's list are forgotten */
+		for (size_t k = 0; k < nf->n;) {
+			bool keep = zones_name_cmp(nf->t[k].apex, z->apex) != 0;
+			for (unsigned s = 0; s < nr && !keep; s++)
+				keep = same_remote(&nf->t[k].srv, &rl[s]);
+			if (keep) {
+				k++;
+				continue;
+			}
+			memset(&nf->t[k].key, 0, sizeof nf->t[k].key);
+			nf->t[k] = nf->t[--nf->n];
+		}
 		for (unsigned s = 0; s < nr; s++) {
 			target_t *t = target_get(nf, z->apex, &rl[s], true);
 			if (!t)

@@ -158,7 +158,7 @@ static void ctl_zone(void *arg, const char *zone, char *out, size_t len)
 	const zones_snapshot_t *snap = atomic_load(&s->ep.current);
 	const zones_czone_t *z = snap ? zones_snapshot_get(snap, apex, (size_t)al,
 	                                                   zones_name_hash(apex, (size_t)al)) : NULL;
-	char st[1800];
+	char st[15000];
 	dnsd_notify_status(s->notify, apex, st, sizeof st);
 	snprintf(out, len, "{\"served\": %s, \"serial\": %u, \"secondaries\": %s}",
 	         z ? "true" : "false", z ? z->serial : 0, st);
@@ -230,6 +230,9 @@ int dnsd_server_run(dnsd_config_t *conf)
 	if ((ret = dnsd_mailtimer_start(s.loop, s.st, conf, &s.mail)) != 0 ||
 	    (ret = dnsd_notify_start(s.loop, conf, &s.ep, &s.notify)) != 0)
 		goto out_loop;
+	/* a zone may have changed while dnsd was stopped: tell every secondary
+	 * what we serve now (RFC 1996 3.5; BIND does the same at start) */
+	dnsd_notify_changes(s.notify, NULL, atomic_load(&s.ep.current));
 	uv_timer_init(s.loop, &s.poll);
 	s.poll.data = &s;
 	uv_timer_start(&s.poll, poll_cb, conf->poll_ms, conf->poll_ms);

@@ -397,12 +397,15 @@ static int zone_show(ctl_t *ctl, int argc, char **argv)
 	                      "serial_changed", updated);
 	zones_content_deinit(&c);
 	/* what dnsd serves and told the secondaries (RFC 1996), from dnsd itself */
-	char cmd[1100], reply[2048];
+	char cmd[1100], reply[16384];
 	json_t *live = NULL;
 	snprintf(cmd, sizeof cmd, "zone %s", an);
 	if (dns_control_request(ctl->state_dir, cmd, reply, sizeof reply, 5000) == 0)
 		live = json_loads(reply, 0, NULL);
 	json_t *secs = live ? json_object_get(live, "secondaries") : NULL;
+	/* the zone's own transfer settings (zone set --transfer/--notify) */
+	json_object_set_new(j, "transfer", json_string(s.transfer[0] ? s.transfer : "default"));
+	json_object_set_new(j, "notify", json_string(s.notify[0] ? s.notify : "default"));
 	if (secs)
 		json_object_set(j, "secondaries", secs);
 	if (ctl->json) {
@@ -416,6 +419,8 @@ static int zone_show(ctl_t *ctl, int argc, char **argv)
 	       (size_t)json_integer_value(json_object_get(j, "records")), created);
 	if (served)
 		printf("changed:  %s\n", updated);
+	printf("transfer: %s\nnotify:   %s\n", s.transfer[0] ? s.transfer : "default (configuration)",
+	       s.notify[0] ? s.notify : "default (configuration)");
 	size_t i;
 	json_t *v;
 	json_array_foreach(secs, i, v) {
