@@ -54,8 +54,29 @@ static bool probe(const mailcore_key_t *k, const uint8_t *apex, void *arg)
 	if (!serves_key(&mt->self, owner, text) ||
 	    mailcore_soa_serial(&mt->self, apex, 1500, &serial) != 0)
 		return false;
-	for (unsigned i = 0; i < mt->conf->nsecondary; i++) {
-		const mailcore_server_t *sec = &mt->conf->secondary[i];
+	/* the zone's secondaries: its own list (zone set --notify), else the config's */
+	mailcore_server_t own[DNSD_MAX_SECONDARY];
+	const mailcore_server_t *secs = mt->conf->secondary;
+	unsigned nsec = mt->conf->nsecondary;
+	dns_state_txn_t *txn;
+	zones_settings_t zs;
+	if (dns_state_read_begin(mt->st, &txn) == 0) {
+		int r = zones_store_settings_get(txn, apex, &zs);
+		dns_state_read_end(txn);
+		const char *why;
+		dnsd_zone_xfr_t *zx = r == 0 ? dnsd_zone_xfr_new("", zs.notify, &why) : NULL;
+		if (zx && zx->has_notify) {
+			nsec = 0;
+			for (unsigned i = 0; i < zx->nnotify && nsec < DNSD_MAX_SECONDARY; i++, nsec++) {
+				snprintf(own[nsec].addr, sizeof own[nsec].addr, "%s", zx->notify[i].addr);
+				own[nsec].port = zx->notify[i].port;
+			}
+			secs = own;
+		}
+		dnsd_zone_xfr_free(zx);
+	}
+	for (unsigned i = 0; i < nsec; i++) {
+		const mailcore_server_t *sec = &secs[i];
 		/* RFC 1982 3.2: s2 is at or after serial */
 		if (mailcore_soa_serial(sec, apex, 1500, &s2) != 0 ||
 		    (s2 != serial && (int32_t)(s2 - serial) < 0) || !serves_key(sec, owner, text))
