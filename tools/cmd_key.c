@@ -64,14 +64,9 @@ static const char *key_state(const keymgr_key_t *k, int64_t now)
 
 static void timestr(int64_t t, char *out, size_t len)
 {
-	if (!t) {
+	ctl_timestr(t, out, len);
+	if (!out[0])
 		snprintf(out, len, "-");
-		return;
-	}
-	time_t tt = (time_t)t;
-	struct tm tm;
-	gmtime_r(&tt, &tm);
-	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 static int key_list(ctl_t *ctl, int argc, char **argv)

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * dnsctl mail ...: mail hosts, mail domains and their DKIM keys. The records
- * are generated from these (mailcore); this file only parses arguments.
+ * dnsctl mail domain ... and mail mta-sts: the mail domains. Their records are
+ * generated from them (mailcore); this file only parses arguments.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,47 +12,6 @@
 #include <strings.h>
 #include <time.h>
 #include "tools/ctl.h"
-
-/* ---- argument helpers ------------------------------------------------------------ */
-
-/* "30", "30s", "15m", "12h", "90d" -> seconds */
-static int duration_arg(const char *cmd, const char *opt, const char *v, uint32_t min,
-                        uint32_t *out)
-{
-	char *end;
-	unsigned long long n = strtoull(v, &end, 10);
-	unsigned long long mul = 1;
-	if (end == v || v[0] == '-')
-		goto bad;
-	if (*end == 's')
-		end++;
-	else if (*end == 'm' && ++end)
-		mul = 60;
-	else if (*end == 'h' && ++end)
-		mul = 3600;
-	else if (*end == 'd' && ++end)
-		mul = 86400;
-	if (*end || n > 0x7fffffffull / mul || n * mul < min)
-		goto bad;
-	*out = (uint32_t)(n * mul);
-	return 0;
-bad:
-	return ctl_fail("%s: %s '%s': expected a duration of at least %u s, like 3600, 90m, 12h "
-	                "or 90d", cmd, opt, v, min);
-}
-
-static int name_arg(const char *cmd, const char *what, const char *s, uint8_t out[ZONES_NAME_MAX])
-{
-	char abs[1100];
-	size_t n = strlen(s);
-	snprintf(abs, sizeof abs, "%s%s", s, n && s[n - 1] == '.' ? "" : ".");
-	int ret = zones_name_parse(abs, NULL, out);
-	if (ret < 0 || n == 0 || !strcmp(s, "."))
-		return ctl_fail("%s: %s '%s': %s", cmd, what, s,
-		                ret < 0 ? dns_strerror(ret) : "the root is not allowed here");
-	zones_name_lower(out);
-	return 0;
-}
 
 static bool text_ok(const char *s)
 {
@@ -176,7 +136,7 @@ static int dom_option(const char *cmd, int argc, char **argv, int *i, dom_edit_t
 			p += n + (p[n] == ',');
 			if (d->nmx == MAILCORE_MAX_MX)
 				return ctl_fail("%s: --mx: at most %d hosts", cmd, MAILCORE_MAX_MX);
-			if (name_arg(cmd, "--mx", one, d->mx[d->nmx]))
+			if (ctl_name_arg(cmd, "--mx", one, d->mx[d->nmx]))
 				return 1;
 			d->nmx++;
 		}
@@ -224,7 +184,7 @@ static int dom_option(const char *cmd, int argc, char **argv, int *i, dom_edit_t
 	case 9:
 		e->set |= S_STSAGE;
 		/* RFC 8461 3.2: max_age up to 31557600 s */
-		if (duration_arg(cmd, o, v, 1, &d->sts_max_age))
+		if (ctl_duration_arg(cmd, o, v, 1, &d->sts_max_age))
 			return 1;
 		if (d->sts_max_age > 31557600)
 			return ctl_fail("%s: --mta-sts-max-age: at most 31557600 s (RFC 8461 3.2)", cmd);
@@ -245,7 +205,7 @@ static int dom_option(const char *cmd, int argc, char **argv, int *i, dom_edit_t
 	case 11:
 		e->set |= S_CLIENTS;
 		memset(d->clients, 0, sizeof d->clients);
-		return strcmp(v, "off") ? name_arg(cmd, o, v, d->clients) : 0;
+		return strcmp(v, "off") ? ctl_name_arg(cmd, o, v, d->clients) : 0;
 	case 12:
 		e->set |= S_POP3;
 		if (pick(cmd, o, v, yesno, 2, &u8))
@@ -255,7 +215,7 @@ static int dom_option(const char *cmd, int argc, char **argv, int *i, dom_edit_t
 	case 13:
 		e->set |= S_AUTOCONF;
 		memset(d->autoconfig, 0, sizeof d->autoconfig);
-		return strcmp(v, "off") ? name_arg(cmd, o, v, d->autoconfig) : 0;
+		return strcmp(v, "off") ? ctl_name_arg(cmd, o, v, d->autoconfig) : 0;
 	case 14:
 		e->set |= S_CAA;
 		d->caa[0] = 0;
@@ -299,16 +259,16 @@ static int dom_option(const char *cmd, int argc, char **argv, int *i, dom_edit_t
 		return 0;
 	case 17:
 		e->set |= S_ROTATE;
-		return duration_arg(cmd, o, v, 60, &d->dkim_rotate);
+		return ctl_duration_arg(cmd, o, v, 60, &d->dkim_rotate);
 	case 18:
 		e->set |= S_RETIRE;
-		return duration_arg(cmd, o, v, 0, &d->dkim_retire);
+		return ctl_duration_arg(cmd, o, v, 0, &d->dkim_retire);
 	case 19:
 		e->set |= S_REVOKE;
-		return duration_arg(cmd, o, v, 0, &d->dkim_revoke);
+		return ctl_duration_arg(cmd, o, v, 0, &d->dkim_revoke);
 	case 20:
 		e->set |= S_TTL;
-		return duration_arg(cmd, o, v, 1, &d->ttl);
+		return ctl_duration_arg(cmd, o, v, 1, &d->ttl);
 	}
 	return 2;
 }
@@ -374,7 +334,7 @@ static int batch_read(const char *cmd, const char *path, uint8_t (**names)[ZONES
 		}
 		char where[1300];
 		snprintf(where, sizeof where, "%s:%zu: domain", path, lineno);
-		ret = name_arg(cmd, where, p, (*names)[(*n)++]);
+		ret = ctl_name_arg(cmd, where, p, (*names)[(*n)++]);
 	}
 	if (f != stdin)
 		fclose(f);
@@ -411,7 +371,7 @@ static int mail_domain_change(ctl_t *ctl, int argc, char **argv, mailcore_op_t o
 				}
 				names = q;
 			}
-			ret = name_arg(cmd, "domain", argv[i], names[n++]);
+			ret = ctl_name_arg(cmd, "domain", argv[i], names[n++]);
 		}
 	}
 	if (ret == 0 && batch)
@@ -468,18 +428,6 @@ static int mail_domain_remove(ctl_t *ctl, int argc, char **argv)
 }
 
 /* ---- showing domains ------------------------------------------------------------------ */
-
-static void timestr(int64_t t, char *out, size_t len)
-{
-	if (!t) {
-		out[0] = 0; /* not yet: "-" in text, null in JSON */
-		return;
-	}
-	time_t tt = (time_t)t;
-	struct tm tm;
-	gmtime_r(&tt, &tm);
-	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 static json_t *domain_json(const mailcore_domain_t *d)
 {
@@ -577,7 +525,7 @@ static int mail_domain_show(ctl_t *ctl, int argc, char **argv)
 		return ctl_fail("mail domain show: expected DOMAIN");
 	dns_state_t *st;
 	dns_state_txn_t *txn;
-	if (name_arg("mail domain show", "domain", argv[0], name) || ctl_state_existing(ctl, &st))
+	if (ctl_name_arg("mail domain show", "domain", argv[0], name) || ctl_state_existing(ctl, &st))
 		return 1;
 	int ret = dns_state_read_begin(st, &txn);
 	if (ret)
@@ -622,342 +570,6 @@ static int mail_domain_show(ctl_t *ctl, int argc, char **argv)
 	return 0;
 }
 
-/* ---- hosts -------------------------------------------------------------------------- */
-
-typedef struct {
-	bool addr_set, pref_set, ttl_set, cert_set[2];
-	mailcore_host_t v;
-} host_edit_t;
-
-static int host_apply(mailcore_host_t *h, void *arg, char *err, size_t errlen)
-{
-	const host_edit_t *e = arg;
-	(void)err;
-	(void)errlen;
-	if (e->addr_set) {
-		h->n4 = e->v.n4;
-		h->n6 = e->v.n6;
-		memcpy(h->a4, e->v.a4, sizeof h->a4);
-		memcpy(h->a6, e->v.a6, sizeof h->a6);
-	}
-	if (e->pref_set)
-		h->pref = e->v.pref;
-	if (e->ttl_set)
-		h->ttl = e->v.ttl;
-	for (int c = 0; c < 2; c++)
-		if (e->cert_set[c]) {
-			memcpy(h->cert[c], e->v.cert[c], sizeof h->cert[c]);
-			memcpy(h->spki[c], e->v.spki[c], sizeof h->spki[c]);
-		}
-	return 0;
-}
-
-static int mail_host_change(ctl_t *ctl, int argc, char **argv, mailcore_op_t op, const char *cmd)
-{
-	host_edit_t e;
-	memset(&e, 0, sizeof e);
-	const char *name = NULL;
-	for (int i = 0; i < argc; i++) {
-		const char *o = argv[i], *v;
-		if (op == MAILCORE_OP_REMOVE || o[0] != '-' || !o[1]) {
-			if (name)
-				return ctl_fail("%s: unexpected argument '%s'", cmd, o);
-			name = o;
-			continue;
-		}
-		if (!(v = ctl_opt_value(argc, argv, &i, cmd)))
-			return 1;
-		if (!strcmp(o, "--addr")) {
-			e.addr_set = true;
-			if (inet_pton(AF_INET, v, e.v.a4[e.v.n4 % MAILCORE_MAX_ADDR]) == 1) {
-				if (e.v.n4++ == MAILCORE_MAX_ADDR)
-					return ctl_fail("%s: at most %d IPv4 addresses", cmd, MAILCORE_MAX_ADDR);
-			} else if (inet_pton(AF_INET6, v, e.v.a6[e.v.n6 % MAILCORE_MAX_ADDR]) == 1) {
-				if (e.v.n6++ == MAILCORE_MAX_ADDR)
-					return ctl_fail("%s: at most %d IPv6 addresses", cmd, MAILCORE_MAX_ADDR);
-			} else {
-				return ctl_fail("%s: --addr '%s': expected an IPv4 or IPv6 address", cmd, v);
-			}
-		} else if (!strcmp(o, "--pref")) {
-			char *end;
-			unsigned long p = strtoul(v, &end, 10);
-			if (!*v || *end || p > 65535)
-				return ctl_fail("%s: --pref '%s': expected 0 to 65535 (RFC 1035 3.3.9)", cmd, v);
-			e.v.pref = (uint16_t)p;
-			e.pref_set = true;
-		} else if (!strcmp(o, "--ttl")) {
-			if (duration_arg(cmd, o, v, 1, &e.v.ttl))
-				return 1;
-			e.ttl_set = true;
-		} else if (!strcmp(o, "--cert") || !strcmp(o, "--next-cert")) {
-			int c = o[2] == 'n';
-			e.cert_set[c] = true;
-			if (!strcmp(v, "none"))
-				continue;
-			char path[PATH_MAX], err[700];
-			if (!realpath(v, path))
-				return ctl_fail("%s: %s %s: %s", cmd, o, v, strerror(errno));
-			if (strlen(path) >= sizeof e.v.cert[c])
-				return ctl_fail("%s: %s %s: path too long", cmd, o, v);
-			if (mailcore_cert_spki(path, e.v.spki[c], err, sizeof err))
-				return ctl_fail("%s: %s", cmd, err);
-			snprintf(e.v.cert[c], sizeof e.v.cert[c], "%s", path);
-		} else {
-			return ctl_fail("%s: unknown option '%s' (see dnsctl %s --help)", cmd, o, cmd);
-		}
-	}
-	if (!name)
-		return ctl_fail("%s: missing HOST (see dnsctl %s --help)", cmd, cmd);
-	uint8_t hn[ZONES_NAME_MAX];
-	dns_state_t *st;
-	if (name_arg(cmd, "host", name, hn) || ctl_state(ctl, &st))
-		return 1;
-	char err[1200];
-	int r = mailcore_op_host(st, op, hn, host_apply, &e, err, sizeof err);
-	if (r)
-		return ctl_fail("%s", err[0] ? err : dns_strerror(r));
-	ctl_notify(ctl);
-	char nm[1024];
-	zones_name_print(hn, nm, sizeof nm);
-	static const char *const verb[] = { "added", "changed", "removed" };
-	if (ctl->json)
-		ctl_json_print(json_pack("{s:s}", verb[op], nm));
-	else
-		printf("mail host %s %s\n", nm, verb[op]);
-	return 0;
-}
-
-static int mail_host_add(ctl_t *ctl, int argc, char **argv)
-{
-	return mail_host_change(ctl, argc, argv, MAILCORE_OP_ADD, "mail host add");
-}
-
-static int mail_host_set(ctl_t *ctl, int argc, char **argv)
-{
-	return mail_host_change(ctl, argc, argv, MAILCORE_OP_SET, "mail host set");
-}
-
-static int mail_host_remove(ctl_t *ctl, int argc, char **argv)
-{
-	return mail_host_change(ctl, argc, argv, MAILCORE_OP_REMOVE, "mail host remove");
-}
-
-static json_t *host_json(const mailcore_host_t *h)
-{
-	char nm[1024], a[INET6_ADDRSTRLEN], hex[65];
-	zones_name_print(h->name, nm, sizeof nm);
-	json_t *addrs = json_array(), *certs = json_array();
-	for (size_t i = 0; i < h->n4; i++)
-		json_array_append_new(addrs, json_string(inet_ntop(AF_INET, h->a4[i], a, sizeof a)));
-	for (size_t i = 0; i < h->n6; i++)
-		json_array_append_new(addrs, json_string(inet_ntop(AF_INET6, h->a6[i], a, sizeof a)));
-	for (int c = 0; c < 2; c++) {
-		if (!h->cert[c][0])
-			continue;
-		for (int i = 0; i < 32; i++)
-			snprintf(hex + 2 * i, 3, "%02x", h->spki[c][i]);
-		json_array_append_new(certs, json_pack("{s:s, s:s, s:s}", "role", c ? "next" : "current",
-		                                       "file", h->cert[c], "spki_sha256", hex));
-	}
-	return json_pack("{s:s, s:I, s:o, s:o, s:I}", "host", nm, "pref", (json_int_t)h->pref,
-	                 "addresses", addrs, "certificates", certs, "ttl", (json_int_t)h->ttl);
-}
-
-static int list_host(const mailcore_host_t *h, void *arg)
-{
-	json_array_append_new(arg, host_json(h));
-	return 0;
-}
-
-static int mail_host_list(ctl_t *ctl, int argc, char **argv)
-{
-	if (argc > 1 || (argc == 1 && !strcmp(argv[0], "")))
-		return ctl_fail("mail host list: expected at most one HOST");
-	uint8_t only[ZONES_NAME_MAX];
-	if (argc == 1 && name_arg("mail host list", "host", argv[0], only))
-		return 1;
-	dns_state_t *st;
-	dns_state_txn_t *txn;
-	if (ctl_state_existing(ctl, &st))
-		return 1;
-	int ret = dns_state_read_begin(st, &txn);
-	json_t *arr = json_array();
-	if (ret == 0 && argc == 1) {
-		mailcore_host_t h;
-		ret = mailcore_host_get(txn, only, &h);
-		if (ret == 0)
-			json_array_append_new(arr, host_json(&h));
-	} else if (ret == 0) {
-		ret = mailcore_host_each(txn, list_host, arr);
-	}
-	if (ret == 0 || ret == DNS_ENOHOST)
-		dns_state_read_end(txn);
-	if (ret) {
-		json_decref(arr);
-		return ctl_fail(ret == DNS_ENOHOST ? "no mail host %s" : "cannot read state: %s",
-		                ret == DNS_ENOHOST ? argv[0] : dns_strerror(ret));
-	}
-	if (ctl->json) {
-		ctl_json_print(argc == 1 ? json_incref(json_array_get(arr, 0)) : json_incref(arr));
-		json_decref(arr);
-		return 0;
-	}
-	size_t i;
-	json_t *v;
-	json_array_foreach(arr, i, v) {
-		char *addrs = json_dumps(json_object_get(v, "addresses"), JSON_COMPACT);
-		printf("%s pref %lld addresses %s", json_string_value(json_object_get(v, "host")),
-		       (long long)json_integer_value(json_object_get(v, "pref")), addrs ? addrs : "");
-		free(addrs);
-		size_t k;
-		json_t *c;
-		json_array_foreach(json_object_get(v, "certificates"), k, c)
-			printf(" %s-cert %s", json_string_value(json_object_get(c, "role")),
-			       json_string_value(json_object_get(c, "file")));
-		printf("\n");
-	}
-	json_decref(arr);
-	return 0;
-}
-
-/* ---- DKIM ---------------------------------------------------------------------------- */
-
-struct dkim_list_ctx {
-	dns_state_txn_t *txn;
-	json_t *arr;
-	int ret;
-};
-
-static int dkim_list_domain(const mailcore_domain_t *d, void *arg)
-{
-	struct dkim_list_ctx *lc = arg;
-	mailcore_key_t *keys = malloc(16 * sizeof *keys);
-	if (!keys)
-		return DNS_ENOMEM;
-	int n = mailcore_keys_load(lc->txn, d->name, keys, 16);
-	char nm[1024], t[5][32];
-	zones_name_print(d->name, nm, sizeof nm);
-	for (int i = 0; i < n; i++) {
-		mailcore_key_t *k = &keys[i];
-		timestr(k->created, t[0], sizeof t[0]);
-		timestr(k->published, t[1], sizeof t[1]);
-		timestr(k->active, t[2], sizeof t[2]);
-		timestr(k->retired, t[3], sizeof t[3]);
-		timestr(k->revoked, t[4], sizeof t[4]);
-		json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "domain", nm, "selector", k->selector,
-		                      "algorithm", mailcore_alg_name(k->alg), "state",
-		                      mailcore_key_state_name(k->state));
-		static const char *const ev[] = { "created", "published", "active", "retired",
-		                                   "revoked" };
-		for (int e = 0; e < 5; e++)
-			json_object_set_new(o, ev[e], t[e][0] ? json_string(t[e]) : json_null());
-		json_array_append_new(lc->arr, o);
-	}
-	memset(keys, 0, 16 * sizeof *keys); /* private keys */
-	free(keys);
-	return n < 0 ? n : 0;
-}
-
-static int mail_dkim_list(ctl_t *ctl, int argc, char **argv)
-{
-	uint8_t name[ZONES_NAME_MAX];
-	if (argc > 1)
-		return ctl_fail("mail dkim list: expected at most one DOMAIN");
-	if (argc == 1 && name_arg("mail dkim list", "domain", argv[0], name))
-		return 1;
-	dns_state_t *st;
-	dns_state_txn_t *txn;
-	if (ctl_state_existing(ctl, &st))
-		return 1;
-	int ret = dns_state_read_begin(st, &txn);
-	if (ret)
-		return ctl_fail("cannot read state: %s", dns_strerror(ret));
-	struct dkim_list_ctx lc = { txn, json_array(), 0 };
-	if (argc == 1) {
-		mailcore_domain_t d;
-		ret = mailcore_domain_get(txn, name, &d);
-		if (ret == 0)
-			ret = dkim_list_domain(&d, &lc);
-	} else {
-		ret = mailcore_domain_each(txn, dkim_list_domain, &lc);
-	}
-	dns_state_read_end(txn);
-	if (ret) {
-		json_decref(lc.arr);
-		return ctl_fail(ret == DNS_ENOMAIL ? "no mail domain %s" : "cannot read state: %s",
-		                ret == DNS_ENOMAIL ? argv[0] : dns_strerror(ret));
-	}
-	if (ctl->json) {
-		ctl_json_print(lc.arr);
-		return 0;
-	}
-	size_t i;
-	json_t *v;
-	json_array_foreach(lc.arr, i, v) {
-#define S(k) (json_string_value(json_object_get(v, k)) ? json_string_value(json_object_get(v, k)) : "-")
-		printf("%s %s %s %s created %s published %s active %s retired %s revoked %s\n",
-		       S("domain"), S("selector"), S("algorithm"), S("state"), S("created"),
-		       S("published"), S("active"), S("retired"), S("revoked"));
-#undef S
-	}
-	json_decref(lc.arr);
-	return 0;
-}
-
-static int mail_dkim_rotate(ctl_t *ctl, int argc, char **argv)
-{
-	uint8_t name[ZONES_NAME_MAX];
-	if (argc != 1)
-		return ctl_fail("mail dkim rotate: expected DOMAIN");
-	dns_state_t *st;
-	if (name_arg("mail dkim rotate", "domain", argv[0], name) || ctl_state(ctl, &st))
-		return 1;
-	char err[1200];
-	int r = mailcore_op_dkim_rotate(st, name, err, sizeof err);
-	if (r)
-		return ctl_fail("%s", err[0] ? err : dns_strerror(r));
-	ctl_notify(ctl);
-	printf("new DKIM keys published for %s; dnsd activates them once every server serves "
-	       "them and their TTL has passed\n", argv[0]);
-	return 0;
-}
-
-static int mail_dkim_export(ctl_t *ctl, int argc, char **argv)
-{
-	if (argc != 1)
-		return ctl_fail("mail dkim export: expected DIR");
-	dns_state_t *st;
-	if (ctl_state_existing(ctl, &st))
-		return 1;
-	char err[1400];
-	size_t n = 0;
-	int r = mailcore_dkim_export(st, argv[0], &n, err, sizeof err);
-	if (r)
-		return ctl_fail("mail dkim export: %s", err[0] ? err : dns_strerror(r));
-	if (ctl->json)
-		ctl_json_print(json_pack("{s:s, s:I}", "dir", argv[0], "keys", (json_int_t)n));
-	else
-		printf("%zu active DKIM key%s written to %s\n", n, n == 1 ? "" : "s", argv[0]);
-	return 0;
-}
-
-static int mail_tls_refresh(ctl_t *ctl, int argc, char **argv)
-{
-	(void)argv;
-	if (argc)
-		return ctl_fail("mail tls refresh: takes no arguments");
-	dns_state_t *st;
-	if (ctl_state(ctl, &st))
-		return 1;
-	char err[1200];
-	int r = mailcore_op_tls_refresh(st, err, sizeof err);
-	if (r)
-		return ctl_fail("mail tls refresh: %s", err[0] ? err : dns_strerror(r));
-	ctl_notify(ctl);
-	printf("certificates read again; TLSA records follow them\n");
-	return 0;
-}
-
 static int mail_mta_sts(ctl_t *ctl, int argc, char **argv)
 {
 	uint8_t name[ZONES_NAME_MAX];
@@ -965,7 +577,7 @@ static int mail_mta_sts(ctl_t *ctl, int argc, char **argv)
 		return ctl_fail("mail mta-sts: expected DOMAIN");
 	dns_state_t *st;
 	dns_state_txn_t *txn;
-	if (name_arg("mail mta-sts", "domain", argv[0], name) || ctl_state_existing(ctl, &st))
+	if (ctl_name_arg("mail mta-sts", "domain", argv[0], name) || ctl_state_existing(ctl, &st))
 		return 1;
 	int ret = dns_state_read_begin(st, &txn);
 	if (ret)
@@ -1023,23 +635,6 @@ static int mail_mta_sts(ctl_t *ctl, int argc, char **argv)
 	"Durations: seconds, or with s, m, h, d (90d)."
 
 const ctl_cmd_t ctl_mail_cmds[] = {
-	{ "mail", "host add", mail_host_add,
-	  "HOST [--addr IP]... [--pref N] [--cert FILE] [--next-cert FILE] [--ttl DUR]",
-	  "Add a mail server. A host inside a hosted zone gets its A/AAAA records, an SPF\n"
-	  "record for its HELO name and, with certificates, TLSA 3 1 1 at _25._tcp.HOST\n"
-	  "(RFC 7672) for the current and the next certificate's key.\n"
-	  "  --addr IP         its addresses, repeatable (required inside a hosted zone, and\n"
-	  "                    outside one too, for SPF and checks)\n"
-	  "  --pref N          its MX preference (default 10)\n"
-	  "  --cert FILE       its TLS certificate (PEM); --next-cert FILE the next one\n"
-	  "  --ttl DUR         TTL of its records (default 3600)" },
-	{ "mail", "host set", mail_host_set,
-	  "HOST [--addr IP]... [--pref N] [--cert FILE|none] [--next-cert FILE|none] [--ttl DUR]",
-	  "Change a mail host. --addr replaces all its addresses. After a certificate is\n"
-	  "renewed with a new key, point --cert at it (or run mail tls refresh)." },
-	{ "mail", "host remove", mail_host_remove, "HOST",
-	  "Remove a mail host; refused while a domain names it in --mx." },
-	{ "mail", "host list", mail_host_list, "[HOST] [--json]", "List the mail hosts." },
 	{ "mail", "domain add", mail_domain_add, "DOMAIN... [OPTIONS] | --batch FILE [OPTIONS]",
 	  "Add mail domains (inside hosted zones) and generate their records: MX, SPF,\n"
 	  "DKIM, DMARC and what the options ask for. New DKIM keys are published at once\n"
@@ -1053,21 +648,6 @@ const ctl_cmd_t ctl_mail_cmds[] = {
 	{ "mail", "domain list", mail_domain_list, "[--json]", "List the mail domains." },
 	{ "mail", "domain show", mail_domain_show, "DOMAIN [--json]",
 	  "Show a mail domain's settings and the records generated for it." },
-	{ "mail", "dkim list", mail_dkim_list, "[DOMAIN] [--json]",
-	  "List DKIM keys: selector, algorithm, state (created, published, active, retired,\n"
-	  "revoked) and when each state began." },
-	{ "mail", "dkim rotate", mail_dkim_rotate, "DOMAIN",
-	  "Start a DKIM rollover now: new keys are published; the old ones retire when the\n"
-	  "new ones become active." },
-	{ "mail", "dkim export", mail_dkim_export, "DIR",
-	  "Write the active DKIM keys for the MTA: DIR/keys/DOMAIN.SELECTOR.key (0600),\n"
-	  "DIR/KeyTable and DIR/SigningTable for OpenDKIM (SigningTable as refile), and\n"
-	  "DIR/rspamd-selectors.map and DIR/rspamd-paths.map for rspamd's dkim_signing.\n"
-	  "Keys no longer active are deleted from DIR/keys. Run it from a timer (or after\n"
-	  "mail dkim list shows a change) and reload the signer." },
-	{ "mail", "tls refresh", mail_tls_refresh, "",
-	  "Read every mail host's certificate files again and update TLSA records whose\n"
-	  "key changed." },
 	{ "mail", "mta-sts", mail_mta_sts, "DOMAIN [--json]",
 	  "Print the MTA-STS policy file to serve at\n"
 	  "https://mta-sts.DOMAIN/.well-known/mta-sts.txt (RFC 8461 3.3)." },

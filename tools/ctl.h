@@ -31,9 +31,18 @@ extern const ctl_cmd_t ctl_record_cmds[];
 extern const ctl_cmd_t ctl_server_cmds[];
 extern const ctl_cmd_t ctl_key_cmds[];
 extern const ctl_cmd_t ctl_mail_cmds[];
+extern const ctl_cmd_t ctl_mailhost_cmds[];
+extern const ctl_cmd_t ctl_dkim_cmds[];
 extern const ctl_cmd_t ctl_check_cmds[];
 extern const ctl_cmd_t ctl_tsig_cmds[];
 
+/** \brief A domain name argument (absolute with or without the final dot, not the
+ * root), lowercased; prints "CMD: WHAT 'S': why". \retval 0 or 1 */
+int ctl_name_arg(const char *cmd, const char *what, const char *s, uint8_t out[ZONES_NAME_MAX]);
+/** \brief "30", "30s", "15m", "12h", "90d" -> seconds, at least \p min. \retval 0 or 1 */
+int ctl_duration_arg(const char *cmd, const char *opt, const char *v, uint32_t min, uint32_t *out);
+/** \brief ISO 8601 UTC time, or "" for 0. */
+void ctl_timestr(int64_t t, char *out, size_t len);
 /** The value of option argv[*i] (advancing *i), or NULL after printing why. */
 const char *ctl_opt_value(int argc, char **argv, int *i, const char *cmd);
 

@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "tools/ctl.h"
 
 static const ctl_cmd_t *const tables[] = { ctl_zone_cmds, ctl_record_cmds, ctl_key_cmds,
-	                                           ctl_mail_cmds, ctl_check_cmds, ctl_tsig_cmds,
+	                                           ctl_mailhost_cmds, ctl_mail_cmds, ctl_dkim_cmds,
+	                                           ctl_check_cmds, ctl_tsig_cmds,
 	                                           ctl_server_cmds,
 	                                           NULL };
 
@@ -21,6 +23,57 @@ const char *ctl_opt_value(int argc, char **argv, int *i, const char *cmd)
 		return NULL;
 	}
 	return argv[++*i];
+}
+
+/* "30", "30s", "15m", "12h", "90d" -> seconds */
+int ctl_duration_arg(const char *cmd, const char *opt, const char *v, uint32_t min,
+                        uint32_t *out)
+{
+	char *end;
+	unsigned long long n = strtoull(v, &end, 10);
+	unsigned long long mul = 1;
+	if (end == v || v[0] == '-')
+		goto bad;
+	if (*end == 's')
+		end++;
+	else if (*end == 'm' && ++end)
+		mul = 60;
+	else if (*end == 'h' && ++end)
+		mul = 3600;
+	else if (*end == 'd' && ++end)
+		mul = 86400;
+	if (*end || n > 0x7fffffffull / mul || n * mul < min)
+		goto bad;
+	*out = (uint32_t)(n * mul);
+	return 0;
+bad:
+	return ctl_fail("%s: %s '%s': expected a duration of at least %u s, like 3600, 90m, 12h "
+	                "or 90d", cmd, opt, v, min);
+}
+
+int ctl_name_arg(const char *cmd, const char *what, const char *s, uint8_t out[ZONES_NAME_MAX])
+{
+	char abs[1100];
+	size_t n = strlen(s);
+	snprintf(abs, sizeof abs, "%s%s", s, n && s[n - 1] == '.' ? "" : ".");
+	int ret = zones_name_parse(abs, NULL, out);
+	if (ret < 0 || n == 0 || !strcmp(s, "."))
+		return ctl_fail("%s: %s '%s': %s", cmd, what, s,
+		                ret < 0 ? dns_strerror(ret) : "the root is not allowed here");
+	zones_name_lower(out);
+	return 0;
+}
+
+void ctl_timestr(int64_t t, char *out, size_t len)
+{
+	if (!t) {
+		out[0] = 0; /* not yet: "-" in text, null in JSON */
+		return;
+	}
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 int ctl_fail(const char *fmt, ...)
