@@ -26,7 +26,54 @@ struct dnsd_mailtimer {
 	int64_t next;
 	int ret;
 	mailcore_server_t self;
+	/* servers that did not answer in this round: not asked again until the
+	 * next one, so a secondary that is down costs one timeout, not one per key */
+	mailcore_server_t down[DNSD_MAX_SECONDARY + 1];
+	unsigned ndown;
+	mailcore_server_t was_down[DNSD_MAX_SECONDARY + 1]; /* last round's: logged already */
+	unsigned nwas_down;
 };
+
+/* The serial \p srv serves for \p apex: 0 and *serial; 1 when it answered without
+ * one (not authoritative for the zone, say); -1 when it did not answer at all. */
+static int soa_of(const mailcore_server_t *srv, const uint8_t *apex, uint32_t *serial)
+{
+	mailcore_answer_t a;
+	if (mailcore_query(srv, apex, ZONES_T_SOA, 1500, &a) != 0)
+		return 1;
+	int ret = a.rcode < 0 ? -1 : 1;
+	if (a.rcode == 0 && a.aa && a.n == 1) {
+		size_t o = zones_name_len(a.rdata[0], a.rdlen[0]);
+		size_t o2 = o ? zones_name_len(a.rdata[0] + o, a.rdlen[0] - o) : 0;
+		if (o && o2 && o + o2 + 4 <= a.rdlen[0]) {
+			*serial = dns_get32(a.rdata[0] + o + o2);
+			ret = 0;
+		}
+	}
+	mailcore_answer_free(&a);
+	return ret;
+}
+
+static bool is_down(const dnsd_mailtimer_t *mt, const mailcore_server_t *s)
+{
+	for (unsigned i = 0; i < mt->ndown; i++)
+		if (mt->down[i].port == s->port && !strcmp(mt->down[i].addr, s->addr))
+			return true;
+	return false;
+}
+
+static void mark_down(dnsd_mailtimer_t *mt, const mailcore_server_t *s)
+{
+	if (mt->ndown < DNSD_MAX_SECONDARY + 1 && !is_down(mt, s)) {
+		mt->down[mt->ndown++] = *s;
+		bool known = false;
+		for (unsigned i = 0; i < mt->nwas_down; i++)
+			known |= mt->was_down[i].port == s->port && !strcmp(mt->was_down[i].addr, s->addr);
+		if (!known)
+			dns_log_info("DKIM timer: %s@%u does not answer; keys waiting for it stay "
+		             "unpublished (asked again in the next round)", s->addr, s->port);
+	}
+}
 
 /* Does \p srv serve the key's TXT record (its strings joined)? */
 static bool serves_key(const mailcore_server_t *srv, const uint8_t *owner, const char *text)
@@ -51,9 +98,14 @@ static bool probe(const mailcore_key_t *k, const uint8_t *apex, void *arg)
 	uint32_t serial, s2;
 	if (mailcore_key_owner(k, owner) != 0 || mailcore_key_txt(k, text, sizeof text) != 0)
 		return false;
-	if (!serves_key(&mt->self, owner, text) ||
-	    mailcore_soa_serial(&mt->self, apex, 1500, &serial) != 0)
+	if (is_down(mt, &mt->self) || !serves_key(&mt->self, owner, text))
 		return false;
+	int r = soa_of(&mt->self, apex, &serial);
+	if (r) {
+		if (r < 0)
+			mark_down(mt, &mt->self);
+		return false;
+	}
 	/* the zone's secondaries: its own list (zone set --notify), else the config's */
 	mailcore_server_t own[DNSD_MAX_SECONDARY];
 	const mailcore_server_t *secs = mt->conf->secondary;
@@ -61,10 +113,10 @@ static bool probe(const mailcore_key_t *k, const uint8_t *apex, void *arg)
 	dns_state_txn_t *txn;
 	zones_settings_t zs;
 	if (dns_state_read_begin(mt->st, &txn) == 0) {
-		int r = zones_store_settings_get(txn, apex, &zs);
+		int sr = zones_store_settings_get(txn, apex, &zs);
 		dns_state_read_end(txn);
 		const char *why;
-		dnsd_zone_xfr_t *zx = r == 0 ? dnsd_zone_xfr_new("", zs.notify, &why) : NULL;
+		dnsd_zone_xfr_t *zx = sr == 0 ? dnsd_zone_xfr_new("", zs.notify, &why) : NULL;
 		if (zx && zx->has_notify) {
 			nsec = 0;
 			for (unsigned i = 0; i < zx->nnotify && nsec < DNSD_MAX_SECONDARY; i++, nsec++) {
@@ -77,9 +129,15 @@ static bool probe(const mailcore_key_t *k, const uint8_t *apex, void *arg)
 	}
 	for (unsigned i = 0; i < nsec; i++) {
 		const mailcore_server_t *sec = &secs[i];
+		if (is_down(mt, sec))
+			return false;
+		if ((r = soa_of(sec, apex, &s2)) != 0) {
+			if (r < 0)
+				mark_down(mt, sec);
+			return false;
+		}
 		/* RFC 1982 3.2: s2 is at or after serial */
-		if (mailcore_soa_serial(sec, apex, 1500, &s2) != 0 ||
-		    (s2 != serial && (int32_t)(s2 - serial) < 0) || !serves_key(sec, owner, text))
+		if ((s2 != serial && (int32_t)(s2 - serial) < 0) || !serves_key(sec, owner, text))
 			return false;
 	}
 	return true;
@@ -88,6 +146,10 @@ static bool probe(const mailcore_key_t *k, const uint8_t *apex, void *arg)
 static void work_cb(uv_work_t *w)
 {
 	dnsd_mailtimer_t *mt = w->data;
+	/* said once while it stays down; again if it comes back and goes */
+	memcpy(mt->was_down, mt->down, mt->ndown * sizeof *mt->down);
+	mt->nwas_down = mt->ndown;
+	mt->ndown = 0;
 	mt->ret = mailcore_dkim_tick(mt->st, (int64_t)time(NULL), probe, mt, &mt->next);
 }
 
