@@ -372,11 +372,6 @@ void dnsd_notify_status(dnsd_notify_t *nf, const uint8_t *apex, char *out, size_
 		snprintf(out + o, len - o, "]");
 }
 
-static void closed(uv_handle_t *h)
-{
-	(void)h;
-}
-
 void dnsd_notify_stop(dnsd_notify_t *nf)
 {
 	if (!nf)
@@ -387,7 +382,6 @@ void dnsd_notify_stop(dnsd_notify_t *nf)
 		uv_udp_recv_stop(&nf->udp4);
 	if (nf->have6)
 		uv_udp_recv_stop(&nf->udp6);
-	(void)closed;
 }
 
 void dnsd_notify_free(dnsd_notify_t *nf)

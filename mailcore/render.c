@@ -517,7 +517,6 @@ static int render_domain(render_t *r, const mailcore_domain_t *d)
 static int render_host(render_t *r, const mailcore_host_t *h)
 {
 	uint8_t owner[ZONES_NAME_MAX];
-	char text[300];
 	int tag, ret;
 	if ((tag = tag_add(r, ZONES_GEN_EXCLUSIVE, "addresses of mail host %s", h->name)) < 0)
 		return tag;
@@ -553,7 +552,6 @@ static int render_host(render_t *r, const mailcore_host_t *h)
 		if ((ret = emit_wire(r, tag, owner, 52, h->ttl, rd, sizeof rd)))
 			return ret;
 	}
-	(void)text;
 	return 0;
 }
 

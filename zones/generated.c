@@ -381,12 +381,11 @@ int zones_gen_replace(dns_state_txn_t *txn, const uint8_t *apex, zones_content_t
 		if ((ret = dns_state_scan(txn, DNS_DB_RECORDS, key, kl - 2, cname_one, &cc)) != 0)
 			break;
 		if (cc.clash) {
-			char o[1024], t[16];
+			char o[1024];
 			zones_name_print(rr->owner, o, sizeof o);
 			snprintf(err, errlen, "%s: %s (RFC 2181 10.1: a CNAME stands alone); it conflicts "
 			         "with the %s", o, rr->type == ZONES_T_CNAME ? "static records are there"
 			         : "a static CNAME is there", tags[rr->line].src);
-			(void)t;
 			ret = DNS_ECONFLICT;
 			break;
 		}
