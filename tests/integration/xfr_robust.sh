@@ -177,5 +177,47 @@ if echo "$out" | grep -q "^$long\.$long\.$long\.b\{44\}\.edge\.test\." &&
 else
 	dt_not_ok "edge zone transfer"; echo "$out" | tail -5 | dt_diag -
 fi
+# 4. a long journal: past 64 changes the oldest are merged (condensed); an IXFR
+# from before them still brings the right zone, one from a merged-away serial
+# the whole zone, one from the current serial the SOA alone
+ctl zone add c.test --dnssec off >/dev/null
+dt_wait_dns 127.0.0.1 $P c.test 10 $DPID
+for i in $(seq 80); do ctl record add c.test "n$i" 300 A "192.0.2.$i" >/dev/null; done
+ctl record del c.test n5 A >/dev/null
+sleep 0.5
+"$PY" - $P > "$DT_TMP/cond.out" 2>&1 <<'PY'
+import sys, dns.query, dns.message, dns.rrset, dns.rdatatype
+port = int(sys.argv[1])
+want = set("n%d.c.test." % i for i in range(1, 81)) - {"n5.c.test."}
+out = []
+for s0 in (1, 5, 40, 81, 82):
+    q = dns.message.make_query("c.test.", "IXFR")
+    q.authority.append(dns.rrset.from_text("c.test.", 0, "IN", "SOA",
+                                            "ns1.c.test. h.c.test. %d 1 1 1 1" % s0))
+    a = dns.query.tcp(q, "127.0.0.1", port=port, one_rr_per_rrset=True, timeout=10).answer
+    soas = [rr for rr in a if rr.rdtype == dns.rdatatype.SOA]
+    if len(soas) == 1:
+        out.append("%d:soa" % s0)
+        continue
+    names = {rr.name.to_text() for rr in a if rr.rdtype == dns.rdatatype.A} - {"ns1.c.test."}
+    if len(soas) == 2:  # the whole zone
+        out.append("%d:full:%s" % (s0, names == want))
+        continue
+    s = set("n%d.c.test." % i for i in range(1, s0))
+    phase = None
+    for rr in a[1:-1]:
+        if rr.rdtype == dns.rdatatype.SOA:
+            phase = "del" if phase in (None, "add") else "add"
+        elif rr.rdtype == dns.rdatatype.A and rr.name.to_text() != "ns1.c.test.":
+            (s.discard if phase == "del" else s.add)(rr.name.to_text())
+    out.append("%d:ixfr%d:%s" % (s0, (len(soas) - 2) // 2, s == want))
+print(" ".join(out))
+PY
+got=$(cat "$DT_TMP/cond.out")
+case $got in
+"1:ixfr64:True 5:full:True 40:ixfr42:True 81:ixfr1:True 82:soa")
+	dt_ok "81 changes: IXFR from serial 1 in 64 condensed steps, from a merged-away serial the whole zone, from the current serial the SOA; each gives the right zone";;
+*) dt_not_ok "condensed journal: $got";;
+esac
 dt_alive $DPID && dt_ok "dnsd still running" || dt_not_ok "dnsd died"
 echo "1..$DT_TAPNUM"
