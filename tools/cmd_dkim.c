@@ -48,6 +48,33 @@ static int dkim_list_domain(const mailcore_domain_t *d, void *arg)
 	return n < 0 ? n : 0;
 }
 
+struct keys_ctx {
+	const char *arg;
+	const uint8_t *only; /* one domain, or NULL: all */
+};
+
+static int keys_collect(dns_state_txn_t *txn, json_t *arr, void *arg)
+{
+	const struct keys_ctx *kc = arg;
+	struct dkim_list_ctx lc = { txn, arr, 0 };
+	if (!kc->only)
+		return mailcore_domain_each(txn, dkim_list_domain, &lc);
+	mailcore_domain_t d;
+	int ret = mailcore_domain_get(txn, kc->only, &d);
+	if (ret == DNS_ENOMAIL)
+		return ctl_fail("no mail domain %s", kc->arg);
+	return ret ? ret : dkim_list_domain(&d, &lc);
+}
+
+static void key_line(json_t *row)
+{
+#define S(k) (json_string_value(json_object_get(row, k)) ? json_string_value(json_object_get(row, k)) : "-")
+	printf("%s %s %s %s created %s published %s active %s retired %s revoked %s\n",
+	       S("domain"), S("selector"), S("algorithm"), S("state"), S("created"),
+	       S("published"), S("active"), S("retired"), S("revoked"));
+#undef S
+}
+
 static int mail_dkim_list(ctl_t *ctl, int argc, char **argv)
 {
 	uint8_t name[ZONES_NAME_MAX];
@@ -55,43 +82,8 @@ static int mail_dkim_list(ctl_t *ctl, int argc, char **argv)
 		return ctl_fail("mail dkim list: expected at most one DOMAIN");
 	if (argc == 1 && ctl_name_arg("mail dkim list", "domain", argv[0], name))
 		return 1;
-	dns_state_t *st;
-	dns_state_txn_t *txn;
-	if (ctl_state_existing(ctl, &st))
-		return 1;
-	int ret = dns_state_read_begin(st, &txn);
-	if (ret)
-		return ctl_fail("cannot read state: %s", dns_strerror(ret));
-	struct dkim_list_ctx lc = { txn, json_array(), 0 };
-	if (argc == 1) {
-		mailcore_domain_t d;
-		ret = mailcore_domain_get(txn, name, &d);
-		if (ret == 0)
-			ret = dkim_list_domain(&d, &lc);
-	} else {
-		ret = mailcore_domain_each(txn, dkim_list_domain, &lc);
-	}
-	dns_state_read_end(txn);
-	if (ret) {
-		json_decref(lc.arr);
-		return ctl_fail(ret == DNS_ENOMAIL ? "no mail domain %s" : "cannot read state: %s",
-		                ret == DNS_ENOMAIL ? argv[0] : dns_strerror(ret));
-	}
-	if (ctl->json) {
-		ctl_json_print(lc.arr);
-		return 0;
-	}
-	size_t i;
-	json_t *v;
-	json_array_foreach(lc.arr, i, v) {
-#define S(k) (json_string_value(json_object_get(v, k)) ? json_string_value(json_object_get(v, k)) : "-")
-		printf("%s %s %s %s created %s published %s active %s retired %s revoked %s\n",
-		       S("domain"), S("selector"), S("algorithm"), S("state"), S("created"),
-		       S("published"), S("active"), S("retired"), S("revoked"));
-#undef S
-	}
-	json_decref(lc.arr);
-	return 0;
+	struct keys_ctx kc = { argc ? argv[0] : NULL, argc ? name : NULL };
+	return ctl_list(ctl, keys_collect, &kc, false, key_line);
 }
 
 static int mail_dkim_rotate(ctl_t *ctl, int argc, char **argv)

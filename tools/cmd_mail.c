@@ -466,35 +466,23 @@ static int list_domain(const mailcore_domain_t *d, void *arg)
 	return 0;
 }
 
+static int domains_collect(dns_state_txn_t *txn, json_t *arr, void *arg)
+{
+	(void)arg;
+	return mailcore_domain_each(txn, list_domain, arr);
+}
+
+static void domain_line(json_t *row)
+{
+	printf("%s\n", json_string_value(json_object_get(row, "domain")));
+}
+
 static int mail_domain_list(ctl_t *ctl, int argc, char **argv)
 {
 	(void)argv;
 	if (argc)
 		return ctl_fail("mail domain list: takes no arguments");
-	dns_state_t *st;
-	dns_state_txn_t *txn;
-	if (ctl_state_existing(ctl, &st))
-		return 1;
-	int ret = dns_state_read_begin(st, &txn);
-	json_t *arr = json_array();
-	if (ret == 0) {
-		ret = mailcore_domain_each(txn, list_domain, arr);
-		dns_state_read_end(txn);
-	}
-	if (ret) {
-		json_decref(arr);
-		return ctl_fail("cannot read state: %s", dns_strerror(ret));
-	}
-	if (ctl->json) {
-		ctl_json_print(arr);
-		return 0;
-	}
-	size_t i;
-	json_t *v;
-	json_array_foreach(arr, i, v)
-		printf("%s\n", json_string_value(json_object_get(v, "domain")));
-	json_decref(arr);
-	return 0;
+	return ctl_list(ctl, domains_collect, NULL, false, domain_line);
 }
 
 /* The records generated for a domain, from the state. */

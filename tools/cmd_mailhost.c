@@ -157,6 +157,39 @@ static int list_host(const mailcore_host_t *h, void *arg)
 	return 0;
 }
 
+struct hosts_ctx {
+	const char *arg;     /* as given, for messages */
+	const uint8_t *only; /* one host, or NULL: all */
+};
+
+static int hosts_collect(dns_state_txn_t *txn, json_t *arr, void *arg)
+{
+	const struct hosts_ctx *hc = arg;
+	if (!hc->only)
+		return mailcore_host_each(txn, list_host, arr);
+	mailcore_host_t h;
+	int ret = mailcore_host_get(txn, hc->only, &h);
+	if (ret == DNS_ENOHOST)
+		return ctl_fail("no mail host %s", hc->arg);
+	if (ret == 0)
+		json_array_append_new(arr, host_json(&h));
+	return ret;
+}
+
+static void host_line(json_t *row)
+{
+	char *addrs = json_dumps(json_object_get(row, "addresses"), JSON_COMPACT);
+	printf("%s pref %lld addresses %s", json_string_value(json_object_get(row, "host")),
+	       (long long)json_integer_value(json_object_get(row, "pref")), addrs ? addrs : "");
+	free(addrs);
+	size_t k;
+	json_t *c;
+	json_array_foreach(json_object_get(row, "certificates"), k, c)
+		printf(" %s-cert %s", json_string_value(json_object_get(c, "role")),
+		       json_string_value(json_object_get(c, "file")));
+	printf("\n");
+}
+
 static int mail_host_list(ctl_t *ctl, int argc, char **argv)
 {
 	if (argc > 1 || (argc == 1 && !strcmp(argv[0], "")))
@@ -164,48 +197,8 @@ static int mail_host_list(ctl_t *ctl, int argc, char **argv)
 	uint8_t only[ZONES_NAME_MAX];
 	if (argc == 1 && ctl_name_arg("mail host list", "host", argv[0], only))
 		return 1;
-	dns_state_t *st;
-	dns_state_txn_t *txn;
-	if (ctl_state_existing(ctl, &st))
-		return 1;
-	int ret = dns_state_read_begin(st, &txn);
-	json_t *arr = json_array();
-	if (ret == 0 && argc == 1) {
-		mailcore_host_t h;
-		ret = mailcore_host_get(txn, only, &h);
-		if (ret == 0)
-			json_array_append_new(arr, host_json(&h));
-	} else if (ret == 0) {
-		ret = mailcore_host_each(txn, list_host, arr);
-	}
-	if (ret == 0 || ret == DNS_ENOHOST)
-		dns_state_read_end(txn);
-	if (ret) {
-		json_decref(arr);
-		return ctl_fail(ret == DNS_ENOHOST ? "no mail host %s" : "cannot read state: %s",
-		                ret == DNS_ENOHOST ? argv[0] : dns_strerror(ret));
-	}
-	if (ctl->json) {
-		ctl_json_print(argc == 1 ? json_incref(json_array_get(arr, 0)) : json_incref(arr));
-		json_decref(arr);
-		return 0;
-	}
-	size_t i;
-	json_t *v;
-	json_array_foreach(arr, i, v) {
-		char *addrs = json_dumps(json_object_get(v, "addresses"), JSON_COMPACT);
-		printf("%s pref %lld addresses %s", json_string_value(json_object_get(v, "host")),
-		       (long long)json_integer_value(json_object_get(v, "pref")), addrs ? addrs : "");
-		free(addrs);
-		size_t k;
-		json_t *c;
-		json_array_foreach(json_object_get(v, "certificates"), k, c)
-			printf(" %s-cert %s", json_string_value(json_object_get(c, "role")),
-			       json_string_value(json_object_get(c, "file")));
-		printf("\n");
-	}
-	json_decref(arr);
-	return 0;
+	struct hosts_ctx hc = { argc ? argv[0] : NULL, argc ? only : NULL };
+	return ctl_list(ctl, hosts_collect, &hc, argc == 1, host_line);
 }
 
 static int mail_tls_refresh(ctl_t *ctl, int argc, char **argv)

@@ -123,37 +123,25 @@ static int list_one(const dns_tsig_key_t *k, void *arg)
 	return 0;
 }
 
+static int tsig_collect(dns_state_txn_t *txn, json_t *arr, void *arg)
+{
+	(void)arg;
+	return dns_tsig_each(txn, list_one, arr);
+}
+
+static void tsig_line(json_t *row)
+{
+	printf("%s %s %lld bits\n", json_string_value(json_object_get(row, "key")),
+	       json_string_value(json_object_get(row, "algorithm")),
+	       (long long)json_integer_value(json_object_get(row, "bits")));
+}
+
 static int tsig_list(ctl_t *ctl, int argc, char **argv)
 {
 	(void)argv;
 	if (argc)
 		return ctl_fail("tsig list: takes no arguments");
-	dns_state_t *st;
-	dns_state_txn_t *txn;
-	if (ctl_state_existing(ctl, &st))
-		return 1;
-	json_t *arr = json_array();
-	int ret = dns_state_read_begin(st, &txn);
-	if (ret == 0) {
-		ret = dns_tsig_each(txn, list_one, arr);
-		dns_state_read_end(txn);
-	}
-	if (ret) {
-		json_decref(arr);
-		return ctl_fail("cannot read state: %s", dns_strerror(ret));
-	}
-	if (ctl->json) {
-		ctl_json_print(arr);
-		return 0;
-	}
-	size_t i;
-	json_t *v;
-	json_array_foreach(arr, i, v)
-		printf("%s %s %lld bits\n", json_string_value(json_object_get(v, "key")),
-		       json_string_value(json_object_get(v, "algorithm")),
-		       (long long)json_integer_value(json_object_get(v, "bits")));
-	json_decref(arr);
-	return 0;
+	return ctl_list(ctl, tsig_collect, NULL, false, tsig_line);
 }
 
 static int tsig_show(ctl_t *ctl, int argc, char **argv)

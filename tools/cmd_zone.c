@@ -331,34 +331,22 @@ static int list_one(const uint8_t *apex, const zones_settings_t *s, void *arg)
 	return 0;
 }
 
+static int zones_collect(dns_state_txn_t *txn, json_t *arr, void *arg)
+{
+	(void)arg;
+	return zones_store_list(txn, list_one, arr);
+}
+
+static void zone_line(json_t *row)
+{
+	printf("%s\n", json_string_value(json_object_get(row, "zone")));
+}
+
 static int zone_list(ctl_t *ctl, int argc, char **argv)
 {
 	if (argc)
 		return ctl_fail("zone list: unexpected argument '%s'", argv[0]);
-	dns_state_t *st;
-	if (ctl_state_existing(ctl, &st))
-		return 1;
-	dns_state_txn_t *txn;
-	int ret = dns_state_read_begin(st, &txn);
-	if (ret)
-		return ctl_fail("cannot read state: %s", dns_strerror(ret));
-	json_t *arr = json_array();
-	ret = zones_store_list(txn, list_one, arr);
-	dns_state_read_end(txn);
-	if (ret) {
-		json_decref(arr);
-		return ctl_fail("cannot list zones: %s", dns_strerror(ret));
-	}
-	if (ctl->json) {
-		ctl_json_print(arr);
-		return 0;
-	}
-	size_t i;
-	json_t *v;
-	json_array_foreach(arr, i, v)
-		printf("%s\n", json_string_value(json_object_get(v, "zone")));
-	json_decref(arr);
-	return 0;
+	return ctl_list(ctl, zones_collect, NULL, false, zone_line);
 }
 
 static int zone_show(ctl_t *ctl, int argc, char **argv)

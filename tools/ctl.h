@@ -57,6 +57,14 @@ int ctl_state_existing(ctl_t *ctl, dns_state_t **st);
 int ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /** Parse a zone name argument; prints the error. \retval 0 or 1 */
 int ctl_zone_arg(const char *s, uint8_t apex[ZONES_NAME_MAX]);
+/**
+ * \brief What a list command does: \p collect fills a JSON array in one read
+ * transaction (returning > 0 after printing its own error, < 0 for a state
+ * error); with --json the array is printed (its one element when \p one), else
+ * \p line prints each element. \retval the exit code
+ */
+int ctl_list(ctl_t *ctl, int (*collect)(dns_state_txn_t *txn, json_t *arr, void *arg), void *arg,
+             bool one, void (*line)(json_t *row));
 /** Print \p j as JSON on stdout and free it. */
 void ctl_json_print(json_t *j);
 /** Is argv[i] --help/-h anywhere? */

@@ -123,6 +123,36 @@ int ctl_zone_arg(const char *s, uint8_t apex[ZONES_NAME_MAX])
 	return 0;
 }
 
+int ctl_list(ctl_t *ctl, int (*collect)(dns_state_txn_t *txn, json_t *arr, void *arg), void *arg,
+             bool one, void (*line)(json_t *row))
+{
+	dns_state_t *st;
+	dns_state_txn_t *txn;
+	if (ctl_state_existing(ctl, &st))
+		return 1;
+	int ret = dns_state_read_begin(st, &txn);
+	if (ret)
+		return ctl_fail("cannot read state: %s", dns_strerror(ret));
+	json_t *arr = json_array();
+	ret = collect(txn, arr, arg);
+	dns_state_read_end(txn);
+	if (ret) {
+		json_decref(arr);
+		return ret > 0 ? 1 : ctl_fail("cannot read state: %s", dns_strerror(ret));
+	}
+	if (ctl->json) {
+		ctl_json_print(one ? json_incref(json_array_get(arr, 0)) : json_incref(arr));
+		json_decref(arr);
+		return 0;
+	}
+	size_t i;
+	json_t *v;
+	json_array_foreach(arr, i, v)
+		line(v);
+	json_decref(arr);
+	return 0;
+}
+
 void ctl_json_print(json_t *j)
 {
 	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
