@@ -6,6 +6,18 @@
 #include "dnsd/engine.h"
 #include <ctype.h>
 
+/* A TSIG key name, absolute with or without its final dot, lowercased. */
+static int key_parse(const char *key, uint8_t out[255])
+{
+	char abs[310];
+	size_t kl = strlen(key);
+	snprintf(abs, sizeof abs, "%s%s", key, kl && key[kl - 1] == '.' ? "" : ".");
+	if (zones_name_parse(abs, NULL, out) < 0 || !strcmp(key, "."))
+		return DNS_EINVAL;
+	zones_name_lower(out);
+	return 0;
+}
+
 int dnsd_acl_parse(const char *s, dnsd_acl_t *out)
 {
 	char addr[80], kw[8], key[300], extra[8];
@@ -35,15 +47,7 @@ int dnsd_acl_parse(const char *s, dnsd_acl_t *out)
 	} else {
 		return DNS_EINVAL;
 	}
-	if (n == 3) {
-		char abs[310];
-		size_t kl = strlen(key);
-		snprintf(abs, sizeof abs, "%s%s", key, kl && key[kl - 1] == '.' ? "" : ".");
-		if (zones_name_parse(abs, NULL, out->key) < 0 || !strcmp(key, "."))
-			return DNS_EINVAL;
-		zones_name_lower(out->key);
-	}
-	return 0;
+	return n == 3 ? key_parse(key, out->key) : 0;
 }
 
 int dnsd_remote_parse(const char *s, dnsd_remote_t *out)
@@ -55,16 +59,7 @@ int dnsd_remote_parse(const char *s, dnsd_remote_t *out)
 		return DNS_EINVAL;
 	if (dns_server_parse(addr, out->addr, sizeof out->addr, &out->port) != 0)
 		return DNS_EINVAL;
-	const char *host = out->addr;
-	if (n == 3) {
-		dnsd_acl_t tmp;
-		char spec[400];
-		snprintf(spec, sizeof spec, "%s key %s", host, key);
-		if (dnsd_acl_parse(spec, &tmp) != 0)
-			return DNS_EINVAL;
-		memcpy(out->key, tmp.key, sizeof out->key);
-	}
-	return 0;
+	return n == 3 ? key_parse(key, out->key) : 0;
 }
 
 /* Split "a; b; c" and call fn on each trimmed item. */

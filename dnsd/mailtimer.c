@@ -34,26 +34,6 @@ struct dnsd_mailtimer {
 	unsigned nwas_down;
 };
 
-/* The serial \p srv serves for \p apex: 0 and *serial; 1 when it answered without
- * one (not authoritative for the zone, say); -1 when it did not answer at all. */
-static int soa_of(const mailcore_server_t *srv, const uint8_t *apex, uint32_t *serial)
-{
-	mailcore_answer_t a;
-	if (mailcore_query(srv, apex, ZONES_T_SOA, 1500, &a) != 0)
-		return 1;
-	int ret = a.rcode < 0 ? -1 : 1;
-	if (a.rcode == 0 && a.aa && a.n == 1) {
-		size_t o = zones_name_len(a.rdata[0], a.rdlen[0]);
-		size_t o2 = o ? zones_name_len(a.rdata[0] + o, a.rdlen[0] - o) : 0;
-		if (o && o2 && o + o2 + 4 <= a.rdlen[0]) {
-			*serial = dns_get32(a.rdata[0] + o + o2);
-			ret = 0;
-		}
-	}
-	mailcore_answer_free(&a);
-	return ret;
-}
-
 static bool is_down(const dnsd_mailtimer_t *mt, const mailcore_server_t *s)
 {
 	for (unsigned i = 0; i < mt->ndown; i++)
@@ -100,7 +80,7 @@ static bool probe(const mailcore_key_t *k, const uint8_t *apex, void *arg)
 		return false;
 	if (is_down(mt, &mt->self) || !serves_key(&mt->self, owner, text))
 		return false;
-	int r = soa_of(&mt->self, apex, &serial);
+	int r = mailcore_soa_serial(&mt->self, apex, 1500, &serial);
 	if (r) {
 		if (r < 0)
 			mark_down(mt, &mt->self);
@@ -131,7 +111,7 @@ static bool probe(const mailcore_key_t *k, const uint8_t *apex, void *arg)
 		const mailcore_server_t *sec = &secs[i];
 		if (is_down(mt, sec))
 			return false;
-		if ((r = soa_of(sec, apex, &s2)) != 0) {
+		if ((r = mailcore_soa_serial(sec, apex, 1500, &s2)) != 0) {
 			if (r < 0)
 				mark_down(mt, sec);
 			return false;
@@ -210,10 +190,7 @@ int dnsd_mailtimer_start(uv_loop_t *loop, dns_state_t *st, const dnsd_config_t *
 	snprintf(addr, sizeof addr, "%s", l->text);
 	if (mailcore_server_parse(addr, &mt->self) != 0)
 		snprintf(mt->self.addr, sizeof mt->self.addr, "127.0.0.1");
-	if (!strcmp(mt->self.addr, "0.0.0.0"))
-		snprintf(mt->self.addr, sizeof mt->self.addr, "127.0.0.1");
-	else if (!strcmp(mt->self.addr, "::"))
-		snprintf(mt->self.addr, sizeof mt->self.addr, "::1");
+	mailcore_server_local(&mt->self);
 	uv_timer_init(loop, &mt->timer);
 	mt->timer.data = mt;
 	uv_timer_start(&mt->timer, timer_cb, 500, 0);

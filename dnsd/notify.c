@@ -42,6 +42,7 @@ struct dnsd_notify {
 	target_t *t;
 	size_t n, cap;
 	bool stopping;
+	dnsd_remote_t conf_remotes[DNSD_MAX_SECONDARY]; /* the config's secondary lines */
 };
 
 static bool same_remote(const dnsd_remote_t *a, const dnsd_remote_t *b)
@@ -249,6 +250,12 @@ int dnsd_notify_start(uv_loop_t *loop, const dnsd_config_t *conf, dnsd_epoch_t *
 	nf->loop = loop;
 	nf->conf = conf;
 	nf->ep = ep;
+	for (unsigned i = 0; i < conf->nsecondary; i++) {
+		dnsd_remote_t *r = &nf->conf_remotes[i];
+		snprintf(r->addr, sizeof r->addr, "%s", conf->secondary[i].addr);
+		r->port = conf->secondary[i].port;
+		memcpy(r->key, conf->secondary_key[i], sizeof r->key);
+	}
 	uv_timer_init(loop, &nf->timer);
 	nf->timer.data = nf;
 	struct sockaddr_in a4 = { .sin_family = AF_INET };
@@ -282,21 +289,14 @@ static bool key_find(const zones_snapshot_t *snap, const uint8_t *name, dnsd_tsi
 
 /* The secondaries of zone \p z: its own list (zone set --notify), else the config's. */
 static unsigned remotes_of(const dnsd_notify_t *nf, const zones_czone_t *z,
-                           const dnsd_remote_t **list, dnsd_remote_t *conf_list)
+                           const dnsd_remote_t **list)
 {
 	const dnsd_zone_xfr_t *zx = z->ext;
 	if (zx && zx->has_notify) {
 		*list = zx->notify;
 		return zx->nnotify;
 	}
-	for (unsigned s = 0; s < nf->conf->nsecondary; s++) {
-		memset(&conf_list[s], 0, sizeof conf_list[s]);
-		snprintf(conf_list[s].addr, sizeof conf_list[s].addr, "%s",
-		         nf->conf->secondary[s].addr);
-		conf_list[s].port = nf->conf->secondary[s].port;
-		memcpy(conf_list[s].key, nf->conf->secondary_key[s], sizeof conf_list[s].key);
-	}
-	*list = conf_list;
+	*list = nf->conf_remotes;
 	return nf->conf->nsecondary;
 }
 
@@ -306,7 +306,6 @@ void dnsd_notify_changes(dnsd_notify_t *nf, const zones_snapshot_t *old,
 	if (!nf || nf->stopping || !snap)
 		return;
 	uint64_t now = dns_now_ms();
-	dnsd_remote_t conf_list[DNSD_MAX_SECONDARY];
 	for (uint32_t i = 0; i < snap->nzones; i++) {
 		const zones_czone_t *z = snap->zones[i];
 		const zones_czone_t *was = old ? zones_snapshot_get(old, z->apex, z->apexlen,
@@ -316,7 +315,7 @@ void dnsd_notify_changes(dnsd_notify_t *nf, const zones_snapshot_t *old,
 		if (was && was->serial == z->serial)
 			continue;
 		const dnsd_remote_t *rl;
-		unsigned nr = remotes_of(nf, z, &rl, conf_list);
+		unsigned nr = remotes_of(nf, z, &rl);
 		/* secondaries no longer in the zone's list are forgotten */
 		for (size_t k = 0; k < nf->n;) {
 			bool keep = zones_name_cmp(nf->t[k].apex, z->apex) != 0;

@@ -207,6 +207,8 @@ static void xfr_start(conn_t *c, zones_snapshot_t *snap)
 	                                 c->xreq.zone->serial, &c->ixfr) == 0;
 	if (!c->ixfr_mode)
 		dns_buf_deinit(&c->ixfr);
+	if (c->xfr_soa_only)
+		c->x.phase = DNSD_XFR_LAST_SOA; /* one message: the SOA */
 }
 
 static void xfr_pump(conn_t *c)
@@ -216,10 +218,7 @@ static void xfr_pump(conn_t *c)
 	       uv_stream_get_write_queue_size((uv_stream_t *)&c->h) <= WQ_MAX) {
 		size_t len = 0;
 		int more;
-		if (c->xfr_soa_only) {
-			c->x.phase = DNSD_XFR_LAST_SOA; /* one message: the SOA */
-			more = dnsd_xfr_axfr_next(&c->x, t->out + 2, 65535, &len);
-		} else if (c->ixfr_mode) {
+		if (c->ixfr_mode) {
 			size_t used = 0;
 			more = dnsd_xfr_ixfr_next(&c->x, c->ixfr.data + c->ixfr_off,
 			                          c->ixfr.len - c->ixfr_off, &used, t->out + 2, 65535,

@@ -270,6 +270,9 @@ typedef struct {
 /** \brief Parse "ADDR", "ADDR@PORT" or "[V6]:PORT". \retval 0, DNS_EINVAL */
 _mustcheck_ int mailcore_server_parse(const char *s, mailcore_server_t *out);
 
+/** \brief A wildcard address (0.0.0.0, ::) means this machine: its loopback. */
+void mailcore_server_local(mailcore_server_t *s);
+
 /** One answer: rcode and the RDATA of the answer RRs of the asked type. */
 typedef struct {
 	int rcode;        /*!< -1: no answer (timeout, unreachable) */
@@ -284,7 +287,8 @@ typedef struct {
 _mustcheck_ int mailcore_query(const mailcore_server_t *srv, const uint8_t *name, uint16_t type,
                                int timeout_ms, mailcore_answer_t *out);
 void mailcore_answer_free(mailcore_answer_t *a);
-/** \brief SOA serial of \p apex at \p srv. \retval 0, -1 (no authoritative answer) */
+/** \brief SOA serial of \p apex at \p srv.
+ * \retval 0, 1 (an answer without it: not authoritative, say), -1 (no answer at all) */
 int mailcore_soa_serial(const mailcore_server_t *srv, const uint8_t *apex, int timeout_ms,
                         uint32_t *serial);
 

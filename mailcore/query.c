@@ -88,8 +88,8 @@ int mailcore_soa_serial(const mailcore_server_t *srv, const uint8_t *apex, int t
 {
 	mailcore_answer_t a;
 	if (mailcore_query(srv, apex, ZONES_T_SOA, timeout_ms, &a) != 0)
-		return -1;
-	int ret = -1;
+		return 1;
+	int ret = a.rcode < 0 ? -1 : 1;
 	/* an authoritative answer with the SOA: MNAME, RNAME, then the serial */
 	if (a.rcode == 0 && a.aa && a.n == 1) {
 		size_t o = zones_name_len(a.rdata[0], a.rdlen[0]);
@@ -101,4 +101,12 @@ int mailcore_soa_serial(const mailcore_server_t *srv, const uint8_t *apex, int t
 	}
 	mailcore_answer_free(&a);
 	return ret;
+}
+
+void mailcore_server_local(mailcore_server_t *s)
+{
+	if (!strcmp(s->addr, "0.0.0.0"))
+		snprintf(s->addr, sizeof s->addr, "127.0.0.1");
+	else if (!strcmp(s->addr, "::"))
+		snprintf(s->addr, sizeof s->addr, "::1");
 }

@@ -11,10 +11,7 @@ static int primary_of(ctl_t *ctl, const char *server, mailcore_server_t *out)
 	const char *s = server ? server : ctl->listen[0] ? ctl->listen : "127.0.0.1";
 	if (mailcore_server_parse(s, out) != 0)
 		return ctl_fail("check: server '%s': expected ADDRESS or ADDRESS@PORT", s);
-	if (!strcmp(out->addr, "0.0.0.0"))
-		snprintf(out->addr, sizeof out->addr, "127.0.0.1");
-	else if (!strcmp(out->addr, "::"))
-		snprintf(out->addr, sizeof out->addr, "::1");
+	mailcore_server_local(out);
 	return 0;
 }
 
