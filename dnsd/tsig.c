@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 #include "dnsd/tsig.h"
+#include "zones/zones.h"
 
 #define TYPE_TSIG 250
 #define CLASS_ANY 255
@@ -92,13 +93,7 @@ static int name_read(const uint8_t *msg, size_t len, size_t off, uint8_t *out, s
 /* Length of a wire name we hold (keys, contexts), 0 when it is not a valid one. */
 static size_t name_len(const uint8_t *n)
 {
-	size_t o = 0;
-	while (o < NAME_MAX_WIRE && n[o]) {
-		if (n[o] > 63)
-			return 0;
-		o += 1u + n[o];
-	}
-	return o < NAME_MAX_WIRE ? o + 1 : 0;
+	return zones_name_len(n, ZONES_NAME_MAX);
 }
 
 /* Names compare case-insensitively (RFC 4343); both valid, length bytes never letters. */

@@ -459,22 +459,21 @@ static int render_domain(render_t *r, const mailcore_domain_t *d)
 		                   d->name)) < 0)
 			return tag;
 		mc_name(d->clients, nm);
-		struct { const char *svc; const char *rd; } srv[6];
-		char s465[1100], s587[1100], s993[1100], s995[1100];
-		snprintf(s465, sizeof s465, "0 1 465 %s", nm);
-		snprintf(s587, sizeof s587, "0 1 587 %s", nm);
-		snprintf(s993, sizeof s993, "0 1 993 %s", nm);
-		snprintf(s995, sizeof s995, "0 1 995 %s", nm);
-		srv[0].svc = "_submissions._tcp"; srv[0].rd = s465;
-		srv[1].svc = "_submission._tcp"; srv[1].rd = s587;
-		srv[2].svc = "_imaps._tcp"; srv[2].rd = s993;
-		srv[3].svc = "_imap._tcp"; srv[3].rd = "0 0 0 .";
-		srv[4].svc = "_pop3s._tcp"; srv[4].rd = d->pop3 ? s995 : "0 0 0 .";
-		srv[5].svc = "_pop3._tcp"; srv[5].rd = "0 0 0 .";
-		for (int i = 0; i < 6; i++)
+		static const struct { const char *svc; uint16_t port; } srv[] = {
+			{ "_submissions._tcp", 465 }, { "_submission._tcp", 587 },
+			{ "_imaps._tcp", 993 }, { "_imap._tcp", 0 },
+			{ "_pop3s._tcp", 995 }, { "_pop3._tcp", 0 },
+		};
+		for (size_t i = 0; i < sizeof srv / sizeof srv[0]; i++) {
+			bool offered = srv[i].port && (srv[i].port != 995 || d->pop3);
+			if (offered)
+				snprintf(text, sizeof text, "0 1 %u %s", srv[i].port, nm);
+			else
+				snprintf(text, sizeof text, "0 0 0 .");
 			if ((ret = below(srv[i].svc, d->name, owner)) ||
-			    (ret = emit_text(r, tag, owner, ZONES_T_SRV, d->ttl, srv[i].rd)))
+			    (ret = emit_text(r, tag, owner, ZONES_T_SRV, d->ttl, text)))
 				return ret;
+		}
 	}
 	/* Thunderbird's autoconfig and Outlook's autodiscover look these up */
 	if (d->autoconfig[0] && !d->no_mail) {
